@@ -1,0 +1,32 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema.ts';
+
+export type Database = PostgresJsDatabase<typeof schema>;
+
+export interface DatabaseHandle {
+  readonly db: Database;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  readonly poolSize?: number;
+  /** Seconds to wait for a connection before failing, so an outage surfaces as an error, not a hang. */
+  readonly connectTimeoutSeconds?: number;
+}
+
+export function openDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
+  const client = postgres(url, {
+    max: options.poolSize ?? 4,
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    onnotice: () => {},
+  });
+  return {
+    db: drizzle(client, { schema }),
+    ping: async () => {
+      await client`select 1`;
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}

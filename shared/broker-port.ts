@@ -1,0 +1,75 @@
+/**
+ * The narrow port between the pipeline and a Kafka-API broker. Adapters (librdkafka on Node,
+ * a pure-JS client on Deno) implement it; nothing else in the code base knows which client runs.
+ */
+
+export interface OutgoingMessage {
+  readonly key: string | null;
+  readonly value: string | Uint8Array;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface IncomingMessage {
+  readonly topic: string;
+  readonly partition: number;
+  /** Kafka offsets exceed 2^53 in principle, so they travel as decimal strings. */
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: Uint8Array | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface BrokerHealth {
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+}
+
+export interface BrokerProducer {
+  /**
+   * Resolves only once the broker acknowledged every message with acks=all.
+   * Rejects with BrokerUnavailableError when that does not happen within the produce timeout.
+   */
+  produce(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  health(): Promise<BrokerHealth>;
+  /** Flushes what is in flight, then disconnects. */
+  close(): Promise<void>;
+}
+
+export interface BatchContext {
+  /** Aborted when the consumer is closing: a handler waiting on a retry should give up. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Lands a batch. Resolving means every message's side effects are durable, so the adapter may
+ * commit the batch's offsets; throwing means none of the batch's offsets are committed.
+ */
+export type BatchHandler = (batch: readonly IncomingMessage[], context: BatchContext) => Promise<void>;
+
+export interface BrokerConsumer {
+  /** Consumes until close(); commits each batch's highest offset + 1 per partition after the handler resolves. */
+  run(handler: BatchHandler): Promise<void>;
+  health(): Promise<BrokerHealth>;
+  /** Lets the current batch finish and commit, then leaves the group. */
+  close(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Upper bound of messages handed to one handler call. */
+  readonly maxBatchSize: number;
+}
+
+export interface Broker {
+  createProducer(): Promise<BrokerProducer>;
+  createConsumer(options: ConsumerOptions): Promise<BrokerConsumer>;
+  /** Creates missing topics; existing ones are left as they are. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { CATALOG, COLUMN_LIMITS, type CatalogOption } from './catalog.ts';
+
+const CONTROL_CHARACTER = /\p{Cc}/u;
+const HEX_COLOR = /^#[0-9a-f]{6}$/i;
+const TIMESTAMP_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+const codePoints = (text: string): number => [...text].length;
+
+/** Username rules: 1..32 characters after trimming, well-formed Unicode, no control characters. */
+const username = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .refine((s) => s.length > 0, 'must not be empty')
+  .refine((s) => codePoints(s) <= COLUMN_LIMITS.username, `must be at most ${COLUMN_LIMITS.username} characters`)
+  .refine((s) => s.isWellFormed(), 'must be well-formed Unicode')
+  .refine((s) => !CONTROL_CHARACTER.test(s), 'must not contain control characters');
+
+const catalogValue = (option: CatalogOption) =>
+  z
+    .string({ error: 'must be a string or null' })
+    .refine((value) => (CATALOG[option] as readonly string[]).includes(value), {
+      message: `must be one of: ${CATALOG[option].join(', ')}`,
+    })
+    .nullish()
+    .transform((value) => value ?? null);
+
+const hexColor = z
+  .string({ error: 'must be a string or null' })
+  .regex(HEX_COLOR, 'must be a colour like #1a2b3c')
+  .transform((value) => value.toLowerCase())
+  .nullish()
+  .transform((value) => value ?? null);
+
+const selection = {
+  category: catalogValue('category'),
+  gender: catalogValue('gender'),
+  style: catalogValue('style'),
+  size: catalogValue('size'),
+  hexColor,
+};
+
+/** What a browser posts to `POST /api/cart`. A client may bring its own eventId to make retries idempotent. */
+export const cartRequestSchema = z.strictObject({
+  eventId: z.uuid({ error: 'must be a UUID' }).optional(),
+  username,
+  ...selection,
+});
+export type CartRequest = z.output<typeof cartRequestSchema>;
+
+/** The message on the events topic: one "Add to cart" with its identity and creation time. */
+export const cartEventSchema = z.strictObject({
+  type: z.literal('add_to_cart'),
+  eventId: z.uuid(),
+  createdAt: z.string().regex(TIMESTAMP_MICROS, 'must be a UTC timestamp with microseconds'),
+  username,
+  ...selection,
+});
+export type CartEvent = z.output<typeof cartEventSchema>;
+
+/** `{ field: reason }` for each bad field, for 400 bodies and dead-letter headers alike. */
+export function describeIssues(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) fields[key] = 'is not a known field';
+      continue;
+    }
+    const path = issue.path.length > 0 ? issue.path.join('.') : '(body)';
+    fields[path] ??= issue.message;
+  }
+  return fields;
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+/** Variables as the process sees them; entries pass `process.env` or `Deno.env.toObject()`. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const brokerList = z
+  .string({ error: 'is required (comma-separated host:port list, e.g. 127.0.0.1:9092)' })
+  .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean))
+  .refine((list) => list.length > 0, 'must list at least one host:port')
+  .refine((list) => list.every((b) => /^[^\s:]+:\d+$/.test(b)), 'each entry must be host:port');
+
+const kafkaShape = {
+  KAFKA_BROKERS: brokerList,
+  KAFKA_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]{1,200}$/, 'must be a valid topic name').default('clickstream'),
+  KAFKA_TOPIC_PARTITIONS: positiveInt.default(6),
+  KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
+  KAFKA_CLIENT_ID: z.string().min(1).default('clickstream'),
+  KAFKA_CLIENT: z.enum(['confluent', 'platformatic']).optional(),
+  KAFKA_SSL: flag.default(false),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+const collectorShape = {
+  ...kafkaShape,
+  PORT: port.default(3000),
+  PRODUCE_TIMEOUT_MS: positiveInt.default(5000),
+  CORS_ORIGINS: z.string().default(''),
+};
+
+const consumerShape = {
+  ...kafkaShape,
+  DATABASE_URL: z.url({ error: 'is required (postgres://user:password@host:port/database)' }),
+  CONSUMER_PORT: port.default(3001),
+  CONSUMER_GROUP: z.string().min(1).default('clickstream-sink'),
+  CONSUMER_MAX_BATCH: positiveInt.default(1000),
+  DATABASE_POOL_SIZE: positiveInt.default(4),
+};
+
+export type KafkaClientName = 'confluent' | 'platformatic';
+
+export interface SaslSettings {
+  readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly clientId: string;
+  /** Unset means "the runtime's default client"; the entry decides. */
+  readonly client: KafkaClientName | undefined;
+  readonly ssl: boolean;
+  readonly sasl: SaslSettings | undefined;
+}
+
+export interface CollectorConfig {
+  readonly kafka: KafkaConfig;
+  readonly port: number;
+  readonly produceTimeoutMs: number;
+  /** Origins allowed to post cross-origin; empty means same-origin only. */
+  readonly corsOrigins: readonly string[];
+  readonly logLevel: string;
+}
+
+export interface ConsumerConfig {
+  readonly kafka: KafkaConfig;
+  readonly databaseUrl: string;
+  readonly port: number;
+  readonly groupId: string;
+  readonly maxBatchSize: number;
+  readonly databasePoolSize: number;
+  readonly logLevel: string;
+}
+
+function parse<S extends z.ZodRawShape>(shape: S, env: Env): z.output<z.ZodObject<S>> {
+  // Empty strings count as unset, as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.keys(shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const result = z.object(shape).safeParse(present);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${String(issue.path[0])}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+function kafkaConfig(v: z.output<z.ZodObject<typeof kafkaShape>>): KafkaConfig {
+  const saslParts = [v.KAFKA_SASL_MECHANISM, v.KAFKA_SASL_USERNAME, v.KAFKA_SASL_PASSWORD];
+  if (saslParts.some(Boolean) && !saslParts.every(Boolean)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: set all three or none',
+    );
+  }
+  return {
+    brokers: v.KAFKA_BROKERS,
+    topic: v.KAFKA_TOPIC,
+    partitions: v.KAFKA_TOPIC_PARTITIONS,
+    replicationFactor: v.KAFKA_REPLICATION_FACTOR,
+    clientId: v.KAFKA_CLIENT_ID,
+    client: v.KAFKA_CLIENT,
+    ssl: v.KAFKA_SSL,
+    sasl: v.KAFKA_SASL_MECHANISM
+      ? { mechanism: v.KAFKA_SASL_MECHANISM, username: v.KAFKA_SASL_USERNAME!, password: v.KAFKA_SASL_PASSWORD! }
+      : undefined,
+  };
+}
+
+export function parseKafkaConfig(env: Env): KafkaConfig {
+  return kafkaConfig(parse(kafkaShape, env));
+}
+
+export function parseCollectorConfig(env: Env): CollectorConfig {
+  const v = parse(collectorShape, env);
+  return {
+    kafka: kafkaConfig(v),
+    port: v.PORT,
+    produceTimeoutMs: v.PRODUCE_TIMEOUT_MS,
+    corsOrigins: v.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    logLevel: v.LOG_LEVEL,
+  };
+}
+
+export function parseConsumerConfig(env: Env): ConsumerConfig {
+  const v = parse(consumerShape, env);
+  return {
+    kafka: kafkaConfig(v),
+    databaseUrl: v.DATABASE_URL,
+    port: v.CONSUMER_PORT,
+    groupId: v.CONSUMER_GROUP,
+    maxBatchSize: v.CONSUMER_MAX_BATCH,
+    databasePoolSize: v.DATABASE_POOL_SIZE,
+    logLevel: v.LOG_LEVEL,
+  };
+}
