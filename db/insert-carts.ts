@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { CartEvent } from '../shared/cart-event.ts';
 import type { Database } from './client.ts';
+import { classifyDatabaseError } from './errors.ts';
 
 /** A validated cart event with the topic position it was read from. */
 export interface CartRow {
@@ -38,7 +39,9 @@ export async function insertCarts(db: Database, rows: readonly CartRow[]): Promi
       ${sql.param(column((r) => r.partition))}::int[],
       ${sql.param(column((r) => r.offset))}::bigint[]
     )
-    on conflict (event_id) do nothing`);
+    on conflict (event_id) do nothing`).catch((error: unknown) => {
+    throw classifyDatabaseError(error);
+  });
   const inserted = result.count;
   return { inserted, duplicates: rows.length - inserted };
 }

@@ -1,3 +1,6 @@
+import type { TopicSpec } from './broker-port.ts';
+import type { KafkaConfig } from './config.ts';
+
 /** Every topic the pipeline uses, derived from the one configured base name. */
 export interface Topics {
   /** Cart events produced by the collector, keyed by username. */
@@ -8,4 +11,15 @@ export interface Topics {
 
 export function topicsFor(base: string): Topics {
   return { events: base, deadLetter: `${base}.dlq` };
+}
+
+/** The topics to create at start, idempotently, with the configured partitions and replication. */
+export function topicSpecs(config: KafkaConfig): TopicSpec[] {
+  const topics = topicsFor(config.topic);
+  const spec = (name: string): TopicSpec => ({
+    name,
+    partitions: config.partitions,
+    replicationFactor: config.replicationFactor,
+  });
+  return [spec(topics.events), spec(topics.deadLetter)];
 }

@@ -8,6 +8,7 @@ import { BrokerUnavailableError } from '../../shared/errors.ts';
 import type { Topics } from '../../shared/topics.ts';
 import { withDeadline } from '../lib/deadline.ts';
 import { errorHandler, httpError } from '../lib/errors.ts';
+import { mountHealth } from '../lib/readiness.ts';
 import { type Logger, silentLogger } from '../../shared/logger.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -34,11 +35,7 @@ export function createApp(deps: CollectorDeps): Hono {
     app.use('/api/*', cors({ origin: [...deps.corsOrigins], allowMethods: ['POST'], maxAge: 600 }));
   }
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
-    const broker = await deps.producer.health();
-    return c.json({ status: broker.ok ? 'ready' : 'unavailable', broker }, broker.ok ? 200 : 503);
-  });
+  mountHealth(app, { broker: () => deps.producer.health() });
 
   app.post(
     '/api/cart',

@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import type { IncomingMessage } from '../../shared/broker-port.ts';
+import { DatabaseUnavailableError, FatalError } from '../../shared/errors.ts';
+import type { CartRow } from '../../db/insert-carts.ts';
+import { createBatchHandler } from './batch-handler.ts';
+import type { DeadLetter } from './dead-letter.ts';
+import { toDeadLetterMessage } from './dead-letter.ts';
+
+const encoder = new TextEncoder();
+let offset = 0;
+
+function message(value: unknown, raw = false): IncomingMessage {
+  const text = raw ? String(value) : JSON.stringify(value);
+  return { topic: 'clickstream', partition: 0, offset: String(offset++), key: 'k', value: encoder.encode(text), headers: {} };
+}
+
+function cart(username: string, eventId = crypto.randomUUID()) {
+  return {
+    type: 'add_to_cart',
+    eventId,
+    createdAt: '2026-11-28T01:02:03.456789Z',
+    username,
+    category: 'Hat',
+    gender: null,
+    style: null,
+    size: 'S',
+    hexColor: '#00ff00',
+  };
+}
+
+function fixture() {
+  const stored = new Map<string, CartRow>();
+  const insertCalls: number[] = [];
+  const letters: DeadLetter[] = [];
+  let failuresLeft = 0;
+  const handler = createBatchHandler({
+    insertCarts: async (rows) => {
+      insertCalls.push(rows.length);
+      if (failuresLeft > 0) {
+        failuresLeft--;
+        throw new DatabaseUnavailableError('ECONNREFUSED');
+      }
+      let inserted = 0;
+      for (const row of rows) {
+        if (!stored.has(row.event.eventId)) {
+          stored.set(row.event.eventId, row);
+          inserted++;
+        }
+      }
+      return { inserted, duplicates: rows.length - inserted };
+    },
+    deadLetter: async (l) => void letters.push(...l),
+    backoff: { initialMs: 1, maxMs: 5 },
+  });
+  const run = (batch: IncomingMessage[], signal = new AbortController().signal) => handler(batch, { signal });
+  return { stored, insertCalls, letters, run, failFor: (n: number) => (failuresLeft = n) };
+}
+
+describe('batch handler', () => {
+  it('inserts a whole batch in one call', async () => {
+    const f = fixture();
+    await f.run([message(cart('a')), message(cart('b')), message(cart('c'))]);
+    expect(f.insertCalls).toEqual([3]);
+    expect([...f.stored.values()].map((r) => r.event.username).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('keeps topic lineage on each row', async () => {
+    const f = fixture();
+    const m = message(cart('a'));
+    await f.run([m]);
+    expect([...f.stored.values()][0]).toMatchObject({ partition: 0, offset: m.offset });
+  });
+
+  it('stores a redelivered message once', async () => {
+    const f = fixture();
+    const m = message(cart('a'));
+    await f.run([m, m]);
+    await f.run([m]);
+    expect(f.stored.size).toBe(1);
+  });
+
+  it('dead-letters what cannot be a cart and lands the rest', async () => {
+    const f = fixture();
+    await f.run([
+      message(cart('good')),
+      message('{not json', true),
+      message({ ...cart('x'), category: 'Spaceship' }),
+      message({ ...cart('nul\u0000') }),
+      message([1, 2]),
+    ]);
+    expect([...f.stored.values()].map((r) => r.event.username)).toEqual(['good']);
+    expect(f.letters.map((l) => l.reason)).toEqual([
+      'value is not JSON',
+      expect.stringContaining('category'),
+      expect.stringContaining('username'),
+      expect.stringContaining('invalid cart event'),
+    ]);
+  });
+
+  it('dead letters carry the original bytes and where they came from', () => {
+    const m = message('{oops', true);
+    const out = toDeadLetterMessage({ message: m, reason: 'value is not JSON' });
+    expect(new TextDecoder().decode(out.value as Uint8Array)).toBe('{oops');
+    expect(out.headers).toMatchObject({
+      'dlq.reason': 'value is not JSON',
+      'dlq.source.topic': 'clickstream',
+      'dlq.source.partition': '0',
+      'dlq.source.offset': m.offset,
+    });
+  });
+
+  it('retries while the database is down and resolves only once the rows are stored', async () => {
+    const f = fixture();
+    f.failFor(3);
+    await f.run([message(cart('a'))]);
+    expect(f.insertCalls).toEqual([1, 1, 1, 1]);
+    expect(f.stored.size).toBe(1);
+  });
+
+  it('gives up (so nothing is committed) when the consumer closes during an outage', async () => {
+    const f = fixture();
+    f.failFor(1_000_000);
+    const closing = new AbortController();
+    const pending = f.run([message(cart('a'))], closing.signal);
+    setTimeout(() => closing.abort(new Error('closing')), 20);
+    await expect(pending).rejects.toThrow();
+    expect(f.stored.size).toBe(0);
+  });
+
+  it('isolates a row the database refuses as data and dead-letters only that one', async () => {
+    const letters: DeadLetter[] = [];
+    const stored: string[] = [];
+    const handler = createBatchHandler({
+      insertCarts: async (rows) => {
+        if (rows.some((r) => r.event.username === 'bad')) throw new FatalError('22001: value too long');
+        stored.push(...rows.map((r) => r.event.username));
+        return { inserted: rows.length, duplicates: 0 };
+      },
+      deadLetter: async (l) => void letters.push(...l),
+    });
+    await handler([message(cart('a')), message(cart('bad')), message(cart('b'))], { signal: new AbortController().signal });
+    expect(stored).toEqual(['a', 'b']);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.reason).toContain('22001');
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { parseCollectorConfig, parseConsumerConfig, parseKafkaConfig } from './config.ts';
+import { ConfigError } from './errors.ts';
+
+const base = { KAFKA_BROKERS: 'localhost:19092' };
+
+describe('configuration', () => {
+  it('applies defaults', () => {
+    const config = parseCollectorConfig(base);
+    expect(config.port).toBe(3000);
+    expect(config.kafka).toMatchObject({
+      brokers: ['localhost:19092'],
+      topic: 'clickstream',
+      partitions: 6,
+      replicationFactor: 1,
+      ssl: false,
+      sasl: undefined,
+    });
+  });
+
+  it('swaps the broker with one variable: a comma list of host:port', () => {
+    expect(parseKafkaConfig({ KAFKA_BROKERS: ' kafka-1:29092, kafka-2:29092 ' }).brokers).toEqual([
+      'kafka-1:29092',
+      'kafka-2:29092',
+    ]);
+  });
+
+  it('names every bad variable in one error', () => {
+    const attempt = () =>
+      parseConsumerConfig({ KAFKA_BROKERS: 'no-port', PORT: 'x', CONSUMER_PORT: '99999', KAFKA_TOPIC_PARTITIONS: '0' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/KAFKA_BROKERS/);
+    expect(attempt).toThrow(/DATABASE_URL/);
+    expect(attempt).toThrow(/CONSUMER_PORT/);
+    expect(attempt).toThrow(/KAFKA_TOPIC_PARTITIONS/);
+  });
+
+  it('says KAFKA_BROKERS is required when it is missing or empty', () => {
+    expect(() => parseKafkaConfig({})).toThrow(/KAFKA_BROKERS: is required/);
+    expect(() => parseKafkaConfig({ KAFKA_BROKERS: '' })).toThrow(/KAFKA_BROKERS: is required/);
+  });
+
+  it('takes SASL and TLS for hosted brokers, all SASL parts or none', () => {
+    const config = parseKafkaConfig({
+      ...base,
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'u',
+      KAFKA_SASL_PASSWORD: 'p',
+    });
+    expect(config.ssl).toBe(true);
+    expect(config.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'u', password: 'p' });
+    expect(() => parseKafkaConfig({ ...base, KAFKA_SASL_USERNAME: 'u' })).toThrow(/set all three or none/);
+    expect(() => parseKafkaConfig({ ...base, KAFKA_SSL: 'maybe' })).toThrow(/KAFKA_SSL/);
+  });
+
+  it('parses the consumer settings', () => {
+    const config = parseConsumerConfig({ ...base, DATABASE_URL: 'postgres://u@h:5432/db', CONSUMER_MAX_BATCH: '500' });
+    expect(config).toMatchObject({ databaseUrl: 'postgres://u@h:5432/db', maxBatchSize: 500, groupId: 'clickstream-sink' });
+  });
+});
