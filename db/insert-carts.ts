@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { CartEvent } from '../shared/cart-event.ts';
 import type { Database } from './client.ts';
 import { classifyDatabaseError } from './errors.ts';
+import { toPgArrayLiteral } from './pg-array.ts';
 
 /** A validated cart event with the topic position it was read from. */
 export interface CartRow {
@@ -23,21 +24,21 @@ export interface InsertResult {
  */
 export async function insertCarts(db: Database, rows: readonly CartRow[]): Promise<InsertResult> {
   if (rows.length === 0) return { inserted: 0, duplicates: 0 };
-  const column = <T>(pick: (row: CartRow) => T): T[] => rows.map(pick);
+  const column = (pick: (row: CartRow) => string | number | null) => toPgArrayLiteral(rows.map(pick));
   const result = await db.execute(sql`
     insert into clickstream_data
       (event_id, username, creation_timestamp, category, gender, style, size, hex_color, kafka_partition, kafka_offset)
     select * from unnest(
-      ${sql.param(column((r) => r.event.eventId))}::uuid[],
-      ${sql.param(column((r) => r.event.username))}::varchar[],
-      ${sql.param(column((r) => r.event.createdAt))}::timestamp[],
-      ${sql.param(column((r) => r.event.category))}::varchar[],
-      ${sql.param(column((r) => r.event.gender))}::varchar[],
-      ${sql.param(column((r) => r.event.style))}::varchar[],
-      ${sql.param(column((r) => r.event.size))}::varchar[],
-      ${sql.param(column((r) => r.event.hexColor))}::varchar[],
-      ${sql.param(column((r) => r.partition))}::int[],
-      ${sql.param(column((r) => r.offset))}::bigint[]
+      ${column((r) => r.event.eventId)}::uuid[],
+      ${column((r) => r.event.username)}::varchar[],
+      ${column((r) => r.event.createdAt)}::timestamp[],
+      ${column((r) => r.event.category)}::varchar[],
+      ${column((r) => r.event.gender)}::varchar[],
+      ${column((r) => r.event.style)}::varchar[],
+      ${column((r) => r.event.size)}::varchar[],
+      ${column((r) => r.event.hexColor)}::varchar[],
+      ${column((r) => r.partition)}::int[],
+      ${column((r) => r.offset)}::bigint[]
     )
     on conflict (event_id) do nothing`).catch((error: unknown) => {
     throw classifyDatabaseError(error);

@@ -4,8 +4,8 @@
  * Each runtime brings its own source (node-assets.ts, deno-assets.ts); tests may bring a map.
  */
 export interface AssetSource {
-  /** The file's bytes, or null when there is no such file. */
-  read(path: string): Promise<Uint8Array | null>;
+  /** The file's bytes, or null when there is no such file. (ArrayBuffer-backed, as Response bodies must be.) */
+  read(path: string): Promise<Uint8Array<ArrayBuffer> | null>;
 }
 
 /**
@@ -16,6 +16,9 @@ export interface AssetSource {
 export const VENDOR_FILES: Readonly<Record<string, string>> = {
   'vendor/preact/preact.module.js': 'preact/dist/preact.module.js',
   'vendor/preact/hooks.module.js': 'preact/hooks/dist/hooks.module.js',
+  // The two Preact builds name these maps, so devtools can show readable sources.
+  'vendor/preact/preact.module.js.map': 'preact/dist/preact.module.js.map',
+  'vendor/preact/hooks.module.js.map': 'preact/hooks/dist/hooks.module.js.map',
   'vendor/htm/htm.module.js': 'htm/dist/htm.module.js',
   'vendor/htm/preact.module.js': 'htm/preact/index.module.js',
 };

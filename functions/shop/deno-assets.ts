@@ -2,7 +2,7 @@ import { type AssetSource, locateAsset } from './assets.ts';
 
 // Just the slice of Deno's API used here, so that tsc (which has no Deno types) can check this file.
 declare const Deno: {
-  readFile(path: URL): Promise<Uint8Array>;
+  readFile(path: URL): Promise<Uint8Array<ArrayBuffer>>;
   errors: { NotFound: new () => Error; IsADirectory: new () => Error };
 };
 

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CartEvent } from '../shared/cart-event.ts';
+import { freshDatabase, type FreshDatabase } from '../test/fresh-database.ts';
+import { insertCarts } from './insert-carts.ts';
+
+let database: FreshDatabase;
+beforeAll(async () => {
+  database = await freshDatabase('insert_carts');
+});
+afterAll(() => database?.drop());
+
+function cart(overrides: Partial<CartEvent> = {}): CartEvent {
+  return {
+    type: 'add_to_cart',
+    eventId: crypto.randomUUID(),
+    createdAt: '2026-11-28T01:02:03.456789Z',
+    username: 'ana',
+    category: 'Hoodie',
+    gender: 'Women',
+    style: 'Streetwear',
+    size: 'XXL',
+    hexColor: '#0a1b2c',
+    ...overrides,
+  };
+}
+
+describe('insertCarts on a real Postgres', () => {
+  it('stores every field intact, microseconds and tricky text included', async () => {
+    const usernames = ['Zoë 🛒', "x'); DROP TABLE t;--", '<script>alert(1)</script>', 'a,b{c}"d\\e'];
+    const events = usernames.map((username) => cart({ username }));
+    const result = await insertCarts(
+      database.db,
+      events.map((event, i) => ({ event, partition: 2, offset: String(1000 + i) })),
+    );
+    expect(result).toEqual({ inserted: 4, duplicates: 0 });
+    const rows = await database.rows();
+    expect(rows.map((r) => r.username).sort()).toEqual([...usernames].sort());
+    expect(rows[0]).toMatchObject({
+      created_text: '2026-11-28 01:02:03.456789',
+      category: 'Hoodie',
+      gender: 'Women',
+      style: 'Streetwear',
+      size: 'XXL',
+      hex_color: '#0a1b2c',
+      kafka_partition: 2,
+    });
+  });
+
+  it('keeps two carts by the same user in the same microsecond (the seed lost these)', async () => {
+    const before = await database.count();
+    const twins = [cart({ username: 'twin' }), cart({ username: 'twin' })];
+    await insertCarts(database.db, twins.map((event, i) => ({ event, partition: 0, offset: String(i) })));
+    expect((await database.count()) - before).toBe(2);
+  });
+
+  it('makes a redelivered event a no-op and counts it as a duplicate', async () => {
+    const event = cart({ username: 'again' });
+    const row = { event, partition: 0, offset: '5' };
+    const first = await insertCarts(database.db, [row]);
+    const second = await insertCarts(database.db, [row, row]);
+    expect(first).toEqual({ inserted: 1, duplicates: 0 });
+    expect(second).toEqual({ inserted: 0, duplicates: 2 });
+  });
+});
