@@ -5,14 +5,14 @@
  */
 import path from 'node:path';
 import process from 'node:process';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { nodeBroker } from '../broker/for-node.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { startCollectorService } from '../functions/collector/service.ts';
 import { startConsumerService } from '../functions/consumer/service.ts';
-import { configOrExit, createLogger } from '../functions/lib/node-process.ts';
+import { configOrExit, createLogger, nodeClientKey, serveHardened } from '../functions/lib/node-process.ts';
 import { createApp as createShopApp } from '../functions/shop/app.ts';
 import { createNodeAssets } from '../functions/shop/node-assets.ts';
 import { parseCollectorConfig, parseConsumerConfig } from '../shared/config.ts';
@@ -43,7 +43,7 @@ try {
   if (!env.DATABASE_URL) {
     const dataDir = path.join(repoRoot, '.data/postgres');
     console.error(`Starting embedded Postgres on 127.0.0.1:${DEV_POSTGRES_PORT} (data in .data/postgres) ...`);
-    const pg = await startLocalPostgres({ dataDir, port: DEV_POSTGRES_PORT, database: 'clickstream', persistent: true });
+    const pg = await startLocalPostgres({ dataDir, port: DEV_POSTGRES_PORT, database: 'clickstream' });
     cleanups.push(() => pg.stop());
     env.DATABASE_URL = pg.url;
   }
@@ -63,7 +63,12 @@ try {
   await migrations.close();
 
   const broker = await nodeBroker(collectorConfig.kafka, { deliveryTimeoutMs: collectorConfig.produceTimeoutMs }, logger);
-  const collector = await startCollectorService({ broker, config: collectorConfig, logger });
+  const collector = await startCollectorService({
+    broker,
+    config: collectorConfig,
+    logger,
+    clientKey: nodeClientKey(collectorConfig.trustProxy),
+  });
   cleanups.push(() => collector.stop());
   const consumer = await startConsumerService({
     broker,
@@ -75,9 +80,9 @@ try {
 
   // In production each function is deployed on its own behind one origin; here one server plays that router.
   const site = new Hono().route('/', createShopApp({ assets: createNodeAssets(), logger })).route('/', collector.app);
-  const siteServer = serve({ fetch: site.fetch, port: collectorConfig.port });
+  const siteServer = serveHardened({ fetch: site.fetch, port: collectorConfig.port });
   cleanups.push(() => closeServer(siteServer));
-  const healthServer = serve({ fetch: consumer.app.fetch, port: consumerConfig.port });
+  const healthServer = serveHardened({ fetch: consumer.app.fetch, port: consumerConfig.port });
   cleanups.push(() => closeServer(healthServer));
 
   console.error(
@@ -86,6 +91,7 @@ try {
       `  Shop:      http://localhost:${collectorConfig.port}/`,
       `  Collector: POST http://localhost:${collectorConfig.port}/api/cart`,
       `  Consumer:  http://localhost:${consumerConfig.port}/readyz`,
+      `  Metrics:   http://localhost:${collectorConfig.port}/metrics, http://localhost:${consumerConfig.port}/metrics`,
       `  Postgres:  ${consumerConfig.databaseUrl.replace(/:[^:@/]*@/, ':***@')} (table clickstream_data)`,
       `  Broker:    ${collectorConfig.kafka.brokers.join(',')} (topic ${collectorConfig.kafka.topic})`,
       '',

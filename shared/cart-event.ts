@@ -7,6 +7,12 @@ const TIMESTAMP_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 const codePoints = (text: string): number => [...text].length;
 
+/** Rejects shapes-right-but-impossible times such as Feb 30 or 25:61, which Postgres would refuse. */
+const isRealInstant = (text: string): boolean => {
+  const date = new Date(text);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 23) === text.slice(0, 23);
+};
+
 /** Username rules: 1..32 characters after trimming, well-formed Unicode, no control characters. */
 const username = z
   .string({ error: 'must be a string' })
@@ -52,7 +58,10 @@ export type CartRequest = z.output<typeof cartRequestSchema>;
 export const cartEventSchema = z.strictObject({
   type: z.literal('add_to_cart'),
   eventId: z.uuid(),
-  createdAt: z.string().regex(TIMESTAMP_MICROS, 'must be a UTC timestamp with microseconds'),
+  createdAt: z
+    .string()
+    .regex(TIMESTAMP_MICROS, 'must be a UTC timestamp with microseconds')
+    .refine(isRealInstant, 'must be a real date and time'),
   username,
   ...selection,
 });
@@ -60,14 +69,15 @@ export type CartEvent = z.output<typeof cartEventSchema>;
 
 /** `{ field: reason }` for each bad field, for 400 bodies and dead-letter headers alike. */
 export function describeIssues(error: z.ZodError): Record<string, string> {
-  const fields: Record<string, string> = {};
+  // A Map, then fromEntries: a client's key "__proto__" becomes a field like any other, not a prototype.
+  const fields = new Map<string, string>();
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) fields[key] = 'is not a known field';
+      for (const key of issue.keys) fields.set(key, 'is not a known field');
       continue;
     }
     const path = issue.path.length > 0 ? issue.path.join('.') : '(body)';
-    fields[path] ??= issue.message;
+    if (!fields.has(path)) fields.set(path, issue.message);
   }
-  return fields;
+  return Object.fromEntries(fields);
 }

@@ -130,17 +130,38 @@ describe('batch handler', () => {
   it('isolates a row the database refuses as data and dead-letters only that one', async () => {
     const letters: DeadLetter[] = [];
     const stored: string[] = [];
+    let statements = 0;
     const handler = createBatchHandler({
       insertCarts: async (rows) => {
+        statements++;
         if (rows.some((r) => r.event.username === 'bad')) throw new FatalError('22001: value too long');
         stored.push(...rows.map((r) => r.event.username));
         return { inserted: rows.length, duplicates: 0 };
       },
       deadLetter: async (l) => void letters.push(...l),
     });
-    await handler([message(cart('a')), message(cart('bad')), message(cart('b'))], { signal: new AbortController().signal });
-    expect(stored).toEqual(['a', 'b']);
+    const names = ['a', 'b', 'c', 'd', 'e', 'bad', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o'];
+    await handler(names.map((n) => message(cart(n))), { signal: new AbortController().signal });
+    expect(stored.sort()).toEqual(names.filter((n) => n !== 'bad').sort());
+    // Halving: 1 + 2 per level over log2(16) levels, far fewer than a statement per row.
+    expect(statements).toBeLessThanOrEqual(1 + 2 * Math.log2(names.length));
     expect(letters).toHaveLength(1);
     expect(letters[0]!.reason).toContain('22001');
+  });
+});
+
+describe('decoding', () => {
+  it('dead-letters impossible timestamps that Postgres would refuse', async () => {
+    const f = fixture();
+    await f.run([message({ ...cart('a'), createdAt: '2026-02-30T25:61:00.000000Z' })]);
+    expect(f.stored.size).toBe(0);
+    expect(f.letters[0]!.reason).toContain('createdAt');
+  });
+
+  it('dead-letters bytes that are not UTF-8', async () => {
+    const f = fixture();
+    const m = { ...message('x', true), value: new Uint8Array([0xff, 0xfe, 0x7b]) };
+    await f.run([m]);
+    expect(f.letters[0]!.reason).toBe('value is not valid UTF-8');
   });
 });

@@ -1,5 +1,5 @@
 import type { BatchHandler, IncomingMessage } from '../../shared/broker-port.ts';
-import { isRetriable } from '../../shared/errors.ts';
+import { FatalError, isRetriable } from '../../shared/errors.ts';
 import { type Logger, silentLogger } from '../../shared/logger.ts';
 import type { CartRow, InsertResult } from '../../db/insert-carts.ts';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, sleep } from '../lib/backoff.ts';
@@ -44,19 +44,29 @@ export function createBatchHandler(deps: SinkDeps): BatchHandler {
     }
   }
 
-  /** A batch the database refused as data (not as an outage): find the rows it refuses, one at a time. */
-  async function isolateRefusedRows(rows: readonly SourcedRow[], signal: AbortSignal) {
-    const refused: DeadLetter[] = [];
-    let inserted = 0;
-    for (const row of rows) {
-      try {
-        inserted += (await untilDone('insert row', () => deps.insertCarts([row]), signal)).inserted;
-      } catch (error) {
-        if (isRetriable(error)) throw error;
-        refused.push({ message: row.source, reason: `database refused: ${(error as Error).message}` });
+  /**
+   * Inserts rows in one statement. When the database refuses them as data (not as an outage), splits
+   * them in halves until the refused rows stand alone: one bad row costs a few statements, not one
+   * per row of the batch.
+   */
+  async function landRows(
+    rows: readonly SourcedRow[],
+    signal: AbortSignal,
+  ): Promise<{ inserted: number; refused: DeadLetter[] }> {
+    try {
+      const { inserted } = await untilDone('insert', () => deps.insertCarts(rows), signal);
+      return { inserted, refused: [] };
+    } catch (error) {
+      // Only a refusal of the data itself is isolated; an outage, a shutdown or a bug fails the batch uncommitted.
+      if (!(error instanceof FatalError)) throw error;
+      if (rows.length === 1) {
+        return { inserted: 0, refused: [{ message: rows[0]!.source, reason: `database refused: ${(error as Error).message}` }] };
       }
+      const middle = Math.ceil(rows.length / 2);
+      const left = await landRows(rows.slice(0, middle), signal);
+      const right = await landRows(rows.slice(middle), signal);
+      return { inserted: left.inserted + right.inserted, refused: [...left.refused, ...right.refused] };
     }
-    return { inserted, refused };
   }
 
   return async (batch: readonly IncomingMessage[], { signal }) => {
@@ -68,18 +78,8 @@ export function createBatchHandler(deps: SinkDeps): BatchHandler {
       else letters.push({ message, reason: decoded.reason });
     }
 
-    let inserted = 0;
-    let refused = 0;
-    try {
-      inserted = (await untilDone('insert batch', () => deps.insertCarts(rows), signal)).inserted;
-    } catch (error) {
-      if (isRetriable(error)) throw error;
-      logger.warn({ err: (error as Error).message, rows: rows.length }, 'batch refused by the database, isolating rows');
-      const isolated = await isolateRefusedRows(rows, signal);
-      inserted = isolated.inserted;
-      refused = isolated.refused.length;
-      letters.push(...isolated.refused);
-    }
+    const landed = await landRows(rows, signal);
+    letters.push(...landed.refused);
 
     if (letters.length > 0) {
       await untilDone('dead-letter', () => deps.deadLetter(letters), signal);
@@ -87,8 +87,8 @@ export function createBatchHandler(deps: SinkDeps): BatchHandler {
     }
     deps.onLanded?.({
       consumed: batch.length,
-      inserted,
-      duplicates: rows.length - refused - inserted,
+      inserted: landed.inserted,
+      duplicates: rows.length - landed.refused.length - landed.inserted,
       deadLettered: letters.length,
     });
   };
