@@ -1,13 +1,17 @@
-import type { Broker } from '../shared/broker-port.ts';
+import type { Broker, ProducerSettings } from '../shared/broker-port.ts';
 import type { KafkaConfig } from '../shared/config.ts';
-import { ConfigError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { ProducerSettings } from './confluent/producer.ts';
 
-/** The adapter a Node entry uses: librdkafka (@confluentinc/kafka-javascript). */
+/**
+ * The adapter a Node entry uses: librdkafka (@confluentinc/kafka-javascript) unless
+ * KAFKA_CLIENT=platformatic picks the pure-JS client. Each is imported only when chosen, so the
+ * native addon is not loaded when it is not used.
+ */
 export async function nodeBroker(config: KafkaConfig, producer: ProducerSettings, logger: Logger): Promise<Broker> {
-  const client = config.client ?? 'confluent';
-  if (client !== 'confluent') throw new ConfigError(`KAFKA_CLIENT: ${client} is not available on Node yet`);
+  if (config.client === 'platformatic') {
+    const { platformaticBroker } = await import('./platformatic/index.ts');
+    return platformaticBroker(config, producer, logger);
+  }
   const { confluentBroker } = await import('./confluent/index.ts');
   return confluentBroker(config, producer, logger);
 }

@@ -30,6 +30,17 @@ export interface TopicSpec {
   readonly replicationFactor: number;
 }
 
+/** How an adapter's producer bounds delivery; the same for every client. */
+export interface ProducerSettings {
+  /**
+   * The client gives up on a message after this long. It must not exceed the collector's own
+   * deadline, or a message answered 503 could still be written later.
+   */
+  readonly deliveryTimeoutMs: number;
+  /** How long the client waits to gather messages into one request; default 5 ms. */
+  readonly lingerMs?: number;
+}
+
 export interface BrokerProducer {
   /**
    * Resolves only once the broker acknowledged every message with acks=all.
@@ -60,11 +71,24 @@ export interface BrokerConsumer {
   close(): Promise<void>;
 }
 
+/** How far a partition's committed position trails its high watermark, in messages. */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  readonly lag: number;
+}
+
 export interface ConsumerOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   /** Upper bound of messages handed to one handler call. */
   readonly maxBatchSize: number;
+  /**
+   * Told a partition's lag when the adapter learns it (with each batch, from the fetch's high
+   * watermark): before the handler runs, counting the batch, and again after its commit.
+   * Optional for adapters; a metric, never a signal to act on.
+   */
+  readonly onLag?: (lag: PartitionLag) => void;
 }
 
 export interface Broker {

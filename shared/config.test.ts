@@ -54,6 +54,17 @@ describe('configuration', () => {
     expect(() => parseKafkaConfig({ ...base, KAFKA_SSL: 'maybe' })).toThrow(/KAFKA_SSL/);
   });
 
+  it('turns the rate limit and proxy trust off by default, and takes them from the environment', () => {
+    expect(parseCollectorConfig(base)).toMatchObject({ rateLimitPerMinute: 0, trustProxy: false, corsOrigins: [] });
+    expect(
+      parseCollectorConfig({ ...base, RATE_LIMIT_PER_MINUTE: '120', TRUST_PROXY: 'true', CORS_ORIGINS: 'https://a.example, https://b.example' }),
+    ).toMatchObject({ rateLimitPerMinute: 120, trustProxy: true, corsOrigins: ['https://a.example', 'https://b.example'] });
+    expect(parseCollectorConfig({ ...base, RATE_LIMIT_PER_MINUTE: '0' }).rateLimitPerMinute).toBe(0);
+    expect(() => parseCollectorConfig({ ...base, RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+    expect(() => parseCollectorConfig({ ...base, RATE_LIMIT_PER_MINUTE: 'lots' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+    expect(() => parseCollectorConfig({ ...base, TRUST_PROXY: 'sometimes' })).toThrow(/TRUST_PROXY/);
+  });
+
   it('parses the consumer settings', () => {
     const config = parseConsumerConfig({ ...base, DATABASE_URL: 'postgres://u@h:5432/db', CONSUMER_MAX_BATCH: '500' });
     expect(config).toMatchObject({ databaseUrl: 'postgres://u@h:5432/db', maxBatchSize: 500, groupId: 'clickstream-sink' });

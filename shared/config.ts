@@ -6,6 +6,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -34,6 +35,8 @@ const collectorShape = {
   PORT: port.default(3000),
   PRODUCE_TIMEOUT_MS: positiveInt.default(5000),
   CORS_ORIGINS: z.string().default(''),
+  RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(0),
+  TRUST_PROXY: flag.default(false),
 };
 
 const consumerShape = {
@@ -71,6 +74,10 @@ export interface CollectorConfig {
   readonly produceTimeoutMs: number;
   /** Origins allowed to post cross-origin; empty means same-origin only. */
   readonly corsOrigins: readonly string[];
+  /** Carts one client may post per minute (answered 429 past it); 0 turns the limit off. */
+  readonly rateLimitPerMinute: number;
+  /** Take the client's address from X-Forwarded-For (its last entry): only behind a proxy that sets it. */
+  readonly trustProxy: boolean;
   readonly logLevel: string;
 }
 
@@ -125,6 +132,8 @@ export function parseCollectorConfig(env: Env): CollectorConfig {
     port: v.PORT,
     produceTimeoutMs: v.PRODUCE_TIMEOUT_MS,
     corsOrigins: v.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
+    trustProxy: v.TRUST_PROXY,
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -46,6 +46,13 @@ export async function createConfluentConsumer(
   const admin = kafka.admin();
   await admin.connect();
 
+  /** Lag = high watermark - the next offset to commit; the client says -1001 when it has no watermark yet. */
+  const reportLag = (topic: string, partition: number, highWatermark: string, nextOffset: string) => {
+    if (!options.onLag || !/^\d+$/.test(highWatermark)) return;
+    const lag = Number(BigInt(highWatermark) - BigInt(nextOffset));
+    options.onLag({ topic, partition, lag: Math.max(0, lag) });
+  };
+
   const stopping = new AbortController();
   const inFlight = new Set<Promise<unknown>>();
   let stopped: () => void = () => {};
@@ -57,6 +64,7 @@ export async function createConfluentConsumer(
         partitionsConsumedConcurrently: 2,
         eachBatch: async ({ batch, isStale }) => {
           const messages = batch.messages.map((m: RawMessage) => toIncoming(batch.topic, batch.partition, m));
+          reportLag(batch.topic, batch.partition, batch.highWatermark, batch.messages[0]!.offset);
           const work = handler(messages, { signal: stopping.signal });
           inFlight.add(work);
           try {
@@ -68,6 +76,7 @@ export async function createConfluentConsumer(
           if (isStale()) return;
           const next = (BigInt(batch.messages.at(-1)!.offset) + 1n).toString();
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+          reportLag(batch.topic, batch.partition, batch.highWatermark, next);
         },
       });
       return done;

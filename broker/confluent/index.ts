@@ -1,9 +1,9 @@
-import type { Broker } from '../../shared/broker-port.ts';
+import type { Broker, ProducerSettings } from '../../shared/broker-port.ts';
 import type { KafkaConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { ensureConfluentTopics } from './admin.ts';
 import { createConfluentConsumer } from './consumer.ts';
-import { createConfluentProducer, type ProducerSettings } from './producer.ts';
+import { createConfluentProducer } from './producer.ts';
 
 /** The broker port on librdkafka (@confluentinc/kafka-javascript): Node only. */
 export function confluentBroker(config: KafkaConfig, producer: ProducerSettings, logger: Logger): Broker {

@@ -1,18 +1,9 @@
-import type { BrokerHealth, BrokerProducer, OutgoingMessage } from '../../shared/broker-port.ts';
+import type { BrokerHealth, BrokerProducer, OutgoingMessage, ProducerSettings } from '../../shared/broker-port.ts';
 import type { KafkaConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { connectionConfig, KafkaJS } from './client.ts';
 import { toPortError } from './errors.ts';
 import { probeBroker } from './health.ts';
-
-export interface ProducerSettings {
-  /**
-   * librdkafka gives up on a message after this long. It must not exceed the collector's own
-   * deadline, or a message answered 503 could still be written later.
-   */
-  readonly deliveryTimeoutMs: number;
-  readonly lingerMs?: number;
-}
 
 export async function createConfluentProducer(
   config: KafkaConfig,

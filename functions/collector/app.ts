@@ -1,17 +1,23 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
+import { rateLimiter, type RateLimitInfo } from 'hono-rate-limiter';
 import type { BrokerProducer } from '../../shared/broker-port.ts';
 import { cartRequestSchema, describeIssues, type CartEvent } from '../../shared/cart-event.ts';
 import { utcTimestampMicros } from '../../shared/clock.ts';
 import { BrokerUnavailableError } from '../../shared/errors.ts';
 import type { Topics } from '../../shared/topics.ts';
+import type { ClientKey } from '../lib/client-key.ts';
 import { withDeadline } from '../lib/deadline.ts';
 import { errorHandler, httpError } from '../lib/errors.ts';
+import { type CollectorMetrics, createCollectorMetrics, mountMetrics, type RejectReason, secondsSince } from '../lib/metrics.ts';
 import { mountHealth } from '../lib/readiness.ts';
 import { type Logger, silentLogger } from '../../shared/logger.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/** The rate limit counts carts per client over this window. */
+export const RATE_LIMIT_WINDOW_MS = 60_000;
 
 export interface CollectorDeps {
   readonly producer: BrokerProducer;
@@ -19,54 +25,191 @@ export interface CollectorDeps {
   /** Longest a request waits for the broker's acknowledgement before answering 503. */
   readonly produceTimeoutMs: number;
   readonly corsOrigins?: readonly string[];
+  /** The ledger served on `GET /metrics`; a fresh one when not given. */
+  readonly metrics?: CollectorMetrics;
+  /** Carts one client may post per minute; 0 or unset turns the limit off. */
+  readonly rateLimitPerMinute?: number;
+  /** Names the client a request comes from; required when the rate limit is on. */
+  readonly clientKey?: ClientKey;
   readonly logger?: Logger;
   readonly now?: () => string;
   readonly newEventId?: () => string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads at most `maxBytes` of the body, whatever Content-Length claims; null when there is more.
+ * bodyLimit trusts a Content-Length header, and a Request's stream need not agree with it.
+ */
+async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array | null> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function reasonForStatus(status: number): RejectReason {
+  switch (status) {
+    case 400:
+      return 'invalid';
+    case 413:
+      return 'too_large';
+    case 415:
+      return 'content_type';
+    case 429:
+      return 'rate_limited';
+    case 503:
+      return 'broker_unavailable';
+    default:
+      return 'internal_error';
+  }
 }
 
 export function createApp(deps: CollectorDeps): Hono {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? (() => utcTimestampMicros());
   const newEventId = deps.newEventId ?? (() => crypto.randomUUID());
+  const metrics = deps.metrics ?? createCollectorMetrics();
+  const rateLimit = deps.rateLimitPerMinute ?? 0;
+  if (rateLimit > 0 && !deps.clientKey) {
+    throw new Error('a rate limit needs clientKey: the entry must say how to tell clients apart');
+  }
+  const corsOn = (deps.corsOrigins?.length ?? 0) > 0;
+
   const app = new Hono();
   app.onError(errorHandler(logger));
 
-  if (deps.corsOrigins && deps.corsOrigins.length > 0) {
-    app.use('/api/*', cors({ origin: [...deps.corsOrigins], allowMethods: ['POST'], maxAge: 600 }));
+  // nosniff, no framing, no referrer, HSTS... CSP is left to the shop's page; these answers are JSON.
+  // A cross-origin shop may read the answers only if the resource policy allows it.
+  app.use(secureHeaders({ crossOriginResourcePolicy: corsOn ? 'cross-origin' : 'same-origin' }));
+
+  if (corsOn) {
+    app.use(
+      '/api/*',
+      cors({
+        origin: [...deps.corsOrigins!],
+        allowMethods: ['POST'],
+        allowHeaders: ['Content-Type'],
+        exposeHeaders: ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy'],
+        maxAge: 600,
+      }),
+    );
   }
 
   mountHealth(app, { broker: () => deps.producer.health() });
+  mountMetrics(app, metrics.registry);
+
+  // Why a request was refused, when the status alone cannot tell (400: bad JSON or an invalid cart).
+  const reasons = new WeakMap<Context, RejectReason>();
+  const refuse = (c: Context, reason: RejectReason, status: 400 | 413 | 415, body: Record<string, unknown>) => {
+    reasons.set(c, reason);
+    return httpError(status, body);
+  };
 
   app.post(
     '/api/cart',
+    // The ledger: every request is received once, then acknowledged or rejected once.
+    async (c, next) => {
+      metrics.received.inc();
+      await next();
+      if (c.res.status === 202) metrics.acknowledged.inc();
+      else metrics.rejected.inc({ reason: reasons.get(c) ?? reasonForStatus(c.res.status) });
+    },
+    ...(rateLimit > 0
+      ? [
+          rateLimiter({
+            windowMs: RATE_LIMIT_WINDOW_MS,
+            limit: rateLimit,
+            keyGenerator: deps.clientKey!,
+            standardHeaders: 'draft-6',
+            handler: (c: Context) => {
+              const info = c.get('rateLimit') as RateLimitInfo | undefined;
+              const resetMs = info?.resetTime ? info.resetTime.getTime() - Date.now() : RATE_LIMIT_WINDOW_MS;
+              const retryAfter = Math.max(1, Math.ceil(resetMs / 1000));
+              reasons.set(c, 'rate_limited');
+              c.header('Retry-After', String(retryAfter));
+              return c.json(
+                { error: `too many carts from this client: at most ${rateLimit} a minute`, retryAfterSeconds: retryAfter },
+                429,
+              );
+            },
+          }),
+        ]
+      : []),
+    async (c, next) => {
+      const contentType = c.req.header('content-type') ?? '';
+      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+        throw refuse(c, 'content_type', 415, { error: 'content-type must be application/json' });
+      }
+      await next();
+    },
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw httpError(413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+      onError: (c) => {
+        throw refuse(c, 'too_large', 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
       },
     }),
     async (c) => {
-      const contentType = c.req.header('content-type') ?? '';
-      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-        throw httpError(415, { error: 'content-type must be application/json' });
+      const bytes = await readCapped(c.req.raw, MAX_BODY_BYTES);
+      if (bytes === null) throw refuse(c, 'too_large', 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+      let text: string;
+      try {
+        text = utf8.decode(bytes);
+      } catch {
+        throw refuse(c, 'bad_json', 400, { error: 'body is not valid UTF-8' });
       }
       let body: unknown;
       try {
-        body = JSON.parse(await c.req.text());
+        body = JSON.parse(text);
       } catch {
-        throw httpError(400, { error: 'body is not valid JSON' });
+        throw refuse(c, 'bad_json', 400, { error: 'body is not valid JSON' });
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw httpError(400, { error: 'body must be a JSON object' });
+        throw refuse(c, 'invalid', 400, { error: `body must be a JSON object, not ${kindOf(body)}` });
       }
       const parsed = cartRequestSchema.safeParse(body);
       if (!parsed.success) {
-        throw httpError(400, { error: 'invalid cart', fields: describeIssues(parsed.error) });
+        throw refuse(c, 'invalid', 400, { error: 'invalid cart', fields: describeIssues(parsed.error) });
       }
       const { eventId = newEventId(), ...selection } = parsed.data;
       const event: CartEvent = { type: 'add_to_cart', eventId, createdAt: now(), ...selection };
+      const started = performance.now();
+      const produced = deps.producer.produce(deps.topics.events, [{ key: event.username, value: JSON.stringify(event) }]).then(
+        () => {
+          metrics.produceSeconds.observe(secondsSince(started));
+          metrics.produced.inc();
+        },
+        (error: unknown) => {
+          metrics.produceSeconds.observe(secondsSince(started));
+          throw error;
+        },
+      );
       await withDeadline(
-        deps.producer.produce(deps.topics.events, [{ key: event.username, value: JSON.stringify(event) }]),
+        produced,
         deps.produceTimeoutMs,
         () => new BrokerUnavailableError(`broker did not acknowledge within ${deps.produceTimeoutMs} ms`),
       );

@@ -1,14 +1,20 @@
-import { serve } from '@hono/node-server';
 import { nodeBroker } from '../../broker/for-node.ts';
 import { parseCollectorConfig } from '../../shared/config.ts';
-import { configOrExit, createLogger, onShutdown } from '../lib/node-process.ts';
+import { createCollectorMetrics } from '../lib/metrics.ts';
+import { configOrExit, createLogger, nodeClientKey, onShutdown, serveHardened } from '../lib/node-process.ts';
 import { startCollectorService } from './service.ts';
 
 const config = configOrExit(parseCollectorConfig);
 const logger = createLogger(config.logLevel, 'collector');
 const broker = await nodeBroker(config.kafka, { deliveryTimeoutMs: config.produceTimeoutMs }, logger);
-const collector = await startCollectorService({ broker, config, logger });
-const server = serve({ fetch: collector.app.fetch, port: config.port }, (info) =>
+const collector = await startCollectorService({
+  broker,
+  config,
+  logger,
+  metrics: createCollectorMetrics({ processMetrics: true }),
+  clientKey: nodeClientKey(config.trustProxy),
+});
+const server = serveHardened({ fetch: collector.app.fetch, port: config.port }, (info) =>
   logger.info({ port: info.port }, `collector listening on http://localhost:${info.port}`),
 );
 onShutdown(logger, async () => {

@@ -1,12 +1,16 @@
 import type { Hono } from 'hono';
 import type { Broker } from '../../shared/broker-port.ts';
 import type { CollectorConfig } from '../../shared/config.ts';
+import { ConfigError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { topicSpecs, topicsFor } from '../../shared/topics.ts';
+import type { ClientKey } from '../lib/client-key.ts';
+import { type CollectorMetrics, createCollectorMetrics } from '../lib/metrics.ts';
 import { createApp } from './app.ts';
 
 export interface CollectorService {
   readonly app: Hono;
+  readonly metrics: CollectorMetrics;
   /** Flushes the producer and disconnects. */
   stop(): Promise<void>;
 }
@@ -16,8 +20,16 @@ export async function startCollectorService(deps: {
   readonly broker: Broker;
   readonly config: CollectorConfig;
   readonly logger: Logger;
+  /** The entry's own registry (say, with process metrics); a fresh one otherwise. */
+  readonly metrics?: CollectorMetrics;
+  /** How the runtime tells clients apart (socket address, or X-Forwarded-For behind a trusted proxy). */
+  readonly clientKey?: ClientKey;
 }): Promise<CollectorService> {
   const { broker, config, logger } = deps;
+  if (config.rateLimitPerMinute > 0 && !deps.clientKey) {
+    throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_PER_MINUTE: this entry cannot tell clients apart, so it cannot rate limit');
+  }
+  const metrics = deps.metrics ?? createCollectorMetrics();
   await broker.ensureTopics(topicSpecs(config.kafka));
   const producer = await broker.createProducer();
   const app = createApp({
@@ -27,7 +39,10 @@ export async function startCollectorService(deps: {
     // this deadline is only the backstop.
     produceTimeoutMs: config.produceTimeoutMs + 1000,
     corsOrigins: config.corsOrigins,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    clientKey: deps.clientKey,
+    metrics,
     logger,
   });
-  return { app, stop: () => producer.close() };
+  return { app, metrics, stop: () => producer.close() };
 }

@@ -1,0 +1,75 @@
+/** What one run measures, and how much of it: `--quick` for CI, the full sizes otherwise. */
+export interface BenchConfig {
+  readonly quick: boolean;
+  /** Partitions of every bench topic: the collector's default (KAFKA_TOPIC_PARTITIONS). */
+  readonly partitions: number;
+  readonly collector: {
+    readonly connections: number;
+    readonly warmupSeconds: number;
+    readonly durationSeconds: number;
+  };
+  readonly broker: { readonly records: number };
+  readonly sink: {
+    /** Events pre-filled on the topic and drained by the consumer. */
+    readonly events: number;
+    /** The row-per-message floor drains only this slice of the same topic. */
+    readonly floorEvents: number;
+    /** CONSUMER_MAX_BATCH for the consumer child (and the floor's batch size). */
+    readonly consumerMaxBatch: number;
+  };
+  readonly e2e: { readonly ratePerSecond: number; readonly durationSeconds: number };
+}
+
+export const TARGETS = {
+  /** collector events/s >= this fraction of the bare node:http ceiling. */
+  collectorVsCeiling: 0.5,
+  /** consumer rows/s >= this fraction of COPY. */
+  sinkVsCopy: 0.5,
+  /** consumer rows/s >= this multiple of the row-per-message floor. */
+  sinkVsFloor: 30,
+  /** end-to-end p99 at the steady rate. */
+  e2eP99Ms: 250,
+  consumerRssMB: 256,
+} as const;
+
+export function parseArgs(argv: readonly string[]): BenchConfig {
+  const flags = new Set(argv.filter((a) => a.startsWith('--')));
+  const value = (name: string): number | undefined => {
+    const hit = argv.find((a) => a.startsWith(`--${name}=`));
+    if (!hit) return undefined;
+    const n = Number(hit.slice(name.length + 3));
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
+    return n;
+  };
+  for (const flag of flags) {
+    const name = flag.slice(2).split('=')[0]!;
+    if (!['quick', 'batch', 'help'].includes(name)) throw new Error(`unknown option ${flag} (try --help)`);
+  }
+  if (flags.has('--help')) {
+    process.stdout.write(
+      'npm run bench [-- --quick] [-- --batch=N]\n' +
+        '  --quick    small sizes (CI): about 2-3 minutes including broker start\n' +
+        '  --batch=N  CONSUMER_MAX_BATCH for the consumer under test (default 2000)\n',
+    );
+    process.exit(0);
+  }
+  const quick = flags.has('--quick');
+  const consumerMaxBatch = value('batch') ?? 2000;
+  return quick
+    ? {
+        quick,
+        partitions: 6,
+        collector: { connections: 64, warmupSeconds: 1, durationSeconds: 3 },
+        broker: { records: 200_000 },
+        sink: { events: 50_000, floorEvents: 3_000, consumerMaxBatch },
+        e2e: { ratePerSecond: 2000, durationSeconds: 5 },
+      }
+    : {
+        quick,
+        partitions: 6,
+        collector: { connections: 64, warmupSeconds: 2, durationSeconds: 10 },
+        broker: { records: 1_000_000 },
+        sink: { events: 1_000_000, floorEvents: 20_000, consumerMaxBatch },
+        e2e: { ratePerSecond: 2000, durationSeconds: 20 },
+      };
+}

@@ -1,0 +1,116 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * Memory and CPU of processes, read from /proc (Linux). Peak RSS is the kernel's own high-water
+ * mark (VmHWM), read periodically so that it survives the process being stopped.
+ */
+
+const CLOCK_TICKS = 100; // USER_HZ: 100 on every Linux architecture Node runs on
+
+function statusField(pid: number, field: string): number | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Peak resident memory of a running process in MB (VmHWM), or undefined when it is gone. */
+export const peakRssMB = (pid: number): number | undefined => statusField(pid, 'VmHWM');
+
+export interface RssWatch {
+  /** Largest VmHWM seen so far, in MB. */
+  peak(): number;
+  /** Reads once more (call before stopping the process) and stops sampling. */
+  stop(): number;
+}
+
+export function watchRss(pid: number, everyMs = 250): RssWatch {
+  let peak = 0;
+  const sample = () => {
+    const now = peakRssMB(pid);
+    if (now !== undefined && now > peak) peak = now;
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  timer.unref();
+  return {
+    peak: () => peak,
+    stop() {
+      sample();
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+/** utime + stime of a process in seconds; 0 when it is gone. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name (which may hold spaces): state is field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** A process and its direct children (Postgres: the postmaster and its backends). */
+function treeCpuSeconds(root: number): number {
+  let total = cpuSecondsOf(root);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === root) total += cpuSecondsOf(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+export interface CpuTarget {
+  readonly pid: number | undefined;
+  /** Count the direct children too. */
+  readonly tree?: boolean;
+}
+
+/** CPU used during a step, in cores (1.0 = one core busy the whole time), per named process. */
+export type CpuUse = Record<string, number>;
+
+/** Busy CPU seconds of the whole machine, every process (others' included), from /proc/stat. */
+function machineBusySeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+  const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / CLOCK_TICKS;
+}
+
+/** Per named process, plus `machine`: every process on the box, the bench's neighbours included. */
+export function meterCpu(targets: Record<string, CpuTarget>): { stop(): CpuUse } {
+  const read = (t: CpuTarget) => (t.pid === undefined ? 0 : t.tree ? treeCpuSeconds(t.pid) : cpuSecondsOf(t.pid));
+  const start = Object.fromEntries(Object.entries(targets).map(([name, t]) => [name, read(t)]));
+  const machineStart = machineBusySeconds();
+  const t0 = performance.now();
+  return {
+    stop() {
+      const seconds = (performance.now() - t0) / 1000;
+      return {
+        ...Object.fromEntries(Object.entries(targets).map(([name, t]) => [name, round2((read(t) - start[name]!) / seconds)])),
+        machine: round2((machineBusySeconds() - machineStart) / seconds),
+      };
+    },
+  };
+}
+
+/** Load average and busy cores of the whole machine, to tell a quiet run from a noisy one. */
+export function machineLoad(): { loadAvg1: number } {
+  const [one] = readFileSync('/proc/loadavg', 'utf8').split(' ');
+  return { loadAvg1: Number(one) };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;

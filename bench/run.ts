@@ -1,0 +1,99 @@
+/**
+ * `npm run bench [-- --quick]`: starts a real Kafka broker and embedded Postgres in .data/bench/,
+ * measures each stage of the pipeline next to its ceiling (and the sink's floor) in the same run,
+ * prints a table, writes bench/results/latest.json and a chart (latest.svg, latest.png), and
+ * removes the services' data. Exits 0 whatever the numbers; non-zero only when something crashed.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchBroker, warmUpBroker } from './broker.ts';
+import { renderChart } from './chart.ts';
+import { benchCollector } from './collector.ts';
+import { parseArgs } from './config.ts';
+import { benchE2e } from './e2e.ts';
+import { say } from './progress.ts';
+import { buildReport, formatReport, machineInfo, type Measured } from './report.ts';
+import { type BenchServices, startServices } from './services.ts';
+import { benchSink } from './sink.ts';
+
+const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+
+async function writeAtomically(file: string, content: string | Buffer): Promise<void> {
+  await writeFile(`${file}.tmp`, content);
+  await rename(`${file}.tmp`, file);
+}
+
+async function main(): Promise<number> {
+  const config = parseArgs(process.argv.slice(2));
+  const startedAt = new Date().toISOString();
+  const machine = machineInfo();
+  const t0 = Date.now();
+  say(`clickstream bench${config.quick ? ' --quick' : ''} on ${machine.cores} cores, ${machine.memoryGB} GB, load average ${machine.loadAvg1}`);
+
+  let services: BenchServices | undefined;
+  let stopping: Promise<void> | undefined;
+  const stopServices = () => (stopping ??= services?.stop() ?? Promise.resolve());
+  const onSignal = (signal: NodeJS.Signals) => {
+    say(`${signal}: stopping the services and removing .data/bench/ ...`);
+    process.once(signal, () => process.exit(130)); // a second one: leave at once (children die with us)
+    void stopServices().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const measured: Measured = { failures: [] };
+  try {
+    services = await startServices();
+    const s = services;
+    const stage = async <T>(name: string, work: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await work();
+      } catch (error) {
+        const message = (error as Error).stack ?? String(error);
+        say(`${name} CRASHED: ${message}`);
+        measured.failures.push({ stage: name, message: (error as Error).message ?? String(error) });
+        return undefined;
+      }
+    };
+    const shared = { brokers: s.kafka.brokers, kafkaPid: s.kafka.pid, postgresPid: s.postgresPid, database: s.database };
+    await stage('broker warm-up', () => warmUpBroker(config, s.kafka.brokers));
+    say('-- 1/4 collector vs bare node:http --');
+    measured.collector = await stage('collector', () => benchCollector(config, s.kafka.brokers, s.kafka.pid));
+    say('-- 2/4 broker ceiling --');
+    measured.broker = await stage('broker', () => benchBroker(config, s.kafka.brokers, s.kafka.pid, s.kafka.dataDir));
+    say('-- 3/4 sink: consumer vs COPY vs row-per-message --');
+    measured.sink = await stage('sink', () => benchSink(config, shared));
+    say('-- 4/4 end to end --');
+    measured.e2e = await stage('e2e', () => benchE2e(config, shared));
+  } catch (error) {
+    measured.failures.push({ stage: 'services', message: (error as Error).message });
+    say(`services CRASHED: ${(error as Error).stack}`);
+  } finally {
+    say('stopping Kafka and Postgres, removing .data/bench/ ...');
+    await stopServices();
+  }
+
+  const report = buildReport({ config, startedAt, machineAtStart: machine, measured });
+  await mkdir(resultsDir, { recursive: true });
+  await writeAtomically(path.join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  try {
+    const chart = await renderChart(report);
+    await writeAtomically(path.join(resultsDir, 'latest.svg'), chart.svg);
+    await writeAtomically(path.join(resultsDir, 'latest.png'), chart.png);
+  } catch (error) {
+    measured.failures.push({ stage: 'chart', message: (error as Error).message });
+    say(`chart CRASHED: ${(error as Error).stack}`);
+  }
+  process.stdout.write(`\n${formatReport(report)}\n`);
+  say(`done in ${((Date.now() - t0) / 1000).toFixed(0)}s: ${path.relative(process.cwd(), resultsDir)}/latest.{json,svg,png}`);
+  return measured.failures.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

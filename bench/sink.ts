@@ -1,0 +1,205 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import postgres from 'postgres';
+import { freePort } from '../redpanda/kafka/free-port.ts';
+import { spawnNode } from './child.ts';
+import { cpuMsPer } from './collector.ts';
+import type { BenchConfig } from './config.ts';
+import { type DrainResult, timeDrain } from './drain.ts';
+import { cartEventFor } from './events.ts';
+import { histogramMean, scrapeMetrics } from './metrics-scrape.ts';
+import { type PrefillResult, prefillTopic } from './prefill.ts';
+import { int, say, status } from './progress.ts';
+import { type CpuUse, meterCpu, watchRss } from './rss.ts';
+
+export interface SinkResult {
+  readonly prefill: PrefillResult;
+  readonly consumer: DrainResult & {
+    readonly maxBatch: number;
+    readonly meanBatch: number | undefined;
+    readonly meanInsertMs: number | undefined;
+    /** CPU time per row: the consumer process, and Postgres (postmaster and backends). */
+    readonly consumerCpuMsPerRow: number | undefined;
+    readonly postgresCpuMsPerRow: number | undefined;
+    readonly cpu: CpuUse;
+  };
+  readonly copy: {
+    readonly rowsPerSec: number;
+    readonly rows: number;
+    readonly seconds: number;
+    readonly postgresCpuMsPerRow: number | undefined;
+    readonly cpu: CpuUse;
+  };
+  readonly floor: DrainResult;
+  readonly consumerRssMB: number;
+}
+
+export interface SinkServices {
+  readonly brokers: string;
+  readonly kafkaPid: number;
+  readonly postgresPid: number | undefined;
+  database(name: string): Promise<string>;
+}
+
+const TOPIC = 'bench-sink';
+const COLUMNS = 'event_id, username, creation_timestamp, category, gender, style, size, hex_color, kafka_partition, kafka_offset';
+
+export async function benchSink(config: BenchConfig, services: SinkServices): Promise<SinkResult> {
+  const { events, floorEvents, consumerMaxBatch } = config.sink;
+  const seed = (Math.random() * 2 ** 31) | 0;
+  const baseMs = Date.now();
+  say(`sink: ${int(events)} events pre-filled, drained by the consumer (CONSUMER_MAX_BATCH=${consumerMaxBatch}); COPY ceiling; row-per-message floor on ${int(floorEvents)}`);
+  const prefill = await prefillTopic({ brokers: services.brokers, topic: TOPIC, partitions: config.partitions, count: events, seed, baseMs });
+
+  const consumer = await drainWithConsumer(config, services);
+  const copy = await copyCeiling(config, consumer.databaseUrl, seed, baseMs, services.postgresPid);
+  const floor = await drainWithFloor(config, services);
+  return { prefill, consumer: consumer.result, copy, floor, consumerRssMB: consumer.rssMB };
+}
+
+async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
+  const databaseUrl = await services.database('bench_sink');
+  const port = await freePort();
+  const child = spawnNode(
+    'consumer',
+    'functions/consumer/node.ts',
+    {
+      KAFKA_BROKERS: services.brokers,
+      KAFKA_TOPIC: TOPIC,
+      KAFKA_TOPIC_PARTITIONS: String(config.partitions),
+      DATABASE_URL: databaseUrl,
+      CONSUMER_GROUP: `bench-sink-${crypto.randomUUID().slice(0, 8)}`,
+      CONSUMER_PORT: String(port),
+      CONSUMER_MAX_BATCH: String(config.sink.consumerMaxBatch),
+    },
+    port,
+  );
+  const rss = watchRss(child.pid);
+  try {
+    await child.waitFor('/healthz');
+    const cpu = meterCpu({
+      consumer: { pid: child.pid },
+      kafka: { pid: services.kafkaPid },
+      postgres: { pid: services.postgresPid, tree: true },
+    });
+    // The consumer's own ledger (clickstream_inserted_total) is read, not count(*): a sequential
+    // scan of up to a million rows ten times a second would load the database under test.
+    const wall = performance.now();
+    const drain = await timeDrain({
+      label: 'consumer drain',
+      target: config.sink.events,
+      landed: async () => (await scrapeMetrics(child.url)).get('clickstream_inserted_total') ?? 0,
+      limitMs: config.quick ? 120_000 : 600_000,
+      alive: () => child.running(),
+    });
+    const cpuUse = cpu.stop();
+    const wallSeconds = (performance.now() - wall) / 1000;
+    const metrics = await scrapeMetrics(child.url);
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    const [row] = await sql`select count(*)::int as n from clickstream_data`;
+    await sql.end();
+    if (row!.n !== drain.rows) say(`consumer drain: the table holds ${int(row!.n)} rows, the consumer counted ${int(drain.rows)}`);
+    return {
+      databaseUrl,
+      rssMB: rss.stop(),
+      result: {
+        ...drain,
+        maxBatch: config.sink.consumerMaxBatch,
+        meanBatch: histogramMean(metrics, 'clickstream_batch_size'),
+        meanInsertMs: histogramMean(metrics, 'clickstream_insert_seconds', 1000),
+        // Over the whole window, start-up included: CPU spent on the drain, whenever.
+        consumerCpuMsPerRow: cpuMsPer(cpuUse.consumer!, wallSeconds, drain.rows),
+        postgresCpuMsPerRow: cpuMsPer(cpuUse.postgres!, wallSeconds, drain.rows),
+        cpu: cpuUse,
+      },
+    };
+  } finally {
+    rss.stop();
+    await child.stop();
+  }
+}
+
+const text = (value: string | null) => (value === null ? '\\N' : value);
+
+/**
+ * COPY ... FROM STDIN of the same rows into a fresh table like clickstream_data (same primary key
+ * and index), in the same database. The COPY text is built before the clock starts: this times
+ * Postgres and the wire, not string building.
+ */
+async function copyCeiling(config: BenchConfig, databaseUrl: string, seed: number, baseMs: number, postgresPid: number | undefined) {
+  const rows = config.sink.events;
+  const chunks: string[] = [];
+  let chunk = '';
+  for (let i = 0; i < rows; i++) {
+    const e = cartEventFor(seed, i, baseMs);
+    const partition = i % config.partitions;
+    const offset = Math.floor(i / config.partitions);
+    chunk += `${e.eventId}\t${e.username}\t${e.createdAt}\t${text(e.category)}\t${text(e.gender)}\t${text(e.style)}\t${text(e.size)}\t${text(e.hexColor)}\t${partition}\t${offset}\n`;
+    if (chunk.length > 256 * 1024) {
+      chunks.push(chunk);
+      chunk = '';
+    }
+  }
+  if (chunk) chunks.push(chunk);
+
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`create table clickstream_copy (like clickstream_data including all)`;
+    const progress = status('COPY ceiling', 5000);
+    let sent = 0;
+    const source = Readable.from(
+      (function* () {
+        for (const c of chunks) {
+          sent++;
+          progress.update(`${Math.round((sent / chunks.length) * 100)}% sent`);
+          yield c;
+        }
+      })(),
+    );
+    const cpu = meterCpu({ postgres: { pid: postgresPid, tree: true } });
+    const started = performance.now();
+    const writable = await sql.unsafe(`copy clickstream_copy (${COLUMNS}) from stdin`).writable();
+    await pipeline(source, writable);
+    const seconds = (performance.now() - started) / 1000;
+    const cpuUse = cpu.stop();
+    const [row] = await sql`select count(*)::int as n from clickstream_copy`;
+    if (row!.n !== rows) throw new Error(`COPY stored ${row!.n} rows of ${rows}`);
+    const rowsPerSec = Math.round(rows / seconds);
+    progress.done(`${int(rows)} rows in ${seconds.toFixed(1)}s (${int(rowsPerSec)} rows/s)`);
+    return { rowsPerSec, rows, seconds, postgresCpuMsPerRow: cpuMsPer(cpuUse.postgres!, seconds, rows), cpu: cpuUse };
+  } finally {
+    await sql.end();
+  }
+}
+
+async function drainWithFloor(config: BenchConfig, services: SinkServices): Promise<DrainResult> {
+  const databaseUrl = await services.database('bench_floor');
+  const child = spawnNode(
+    'floor consumer',
+    'bench/floor-consumer.ts',
+    {
+      KAFKA_BROKERS: services.brokers,
+      KAFKA_TOPIC: TOPIC,
+      DATABASE_URL: databaseUrl,
+      CONSUMER_GROUP: `bench-floor-${crypto.randomUUID().slice(0, 8)}`,
+      CONSUMER_MAX_BATCH: String(config.sink.consumerMaxBatch),
+    },
+    0,
+  );
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    return await timeDrain({
+      label: 'row-per-message floor',
+      target: config.sink.floorEvents,
+      // A small table (a few thousand rows): count(*) is cheap here.
+      landed: async () => (await sql`select count(*)::int as n from clickstream_data`)[0]!.n as number,
+      limitMs: config.quick ? 60_000 : 180_000,
+      everyMs: 200,
+      alive: () => child.running(),
+    });
+  } finally {
+    await sql.end();
+    await child.stop();
+    if (child.output().trim()) say(`floor consumer said:\n${child.output().slice(-2000)}`);
+  }
+}

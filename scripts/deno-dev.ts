@@ -1,0 +1,117 @@
+/**
+ * `deno task dev`: the collector, consumer and shop as three Deno processes, given KAFKA_BROKERS and
+ * DATABASE_URL (start them with `npm run broker:start` and any Postgres). Applies the migrations,
+ * then serves the shop and the collector behind one origin on PORT (default 3000), as a deployment's
+ * router would; the consumer's health is on CONSUMER_PORT (default 3001). Ctrl-C stops all three.
+ */
+import { openDatabase } from '../db/client.ts';
+import { migrateDatabase } from '../db/migrate.ts';
+
+// Just the slice of Deno's API used here, so that tsc (which has no Deno types) can check this file.
+interface ChildProcess {
+  readonly status: Promise<{ code: number; signal: string | null }>;
+  kill(signal?: 'SIGTERM' | 'SIGKILL'): void;
+}
+declare const Deno: {
+  env: { toObject(): Record<string, string> };
+  execPath(): string;
+  exit(code: number): never;
+  addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void;
+  Command: new (
+    command: string,
+    options: { args: string[]; env: Record<string, string>; stdout: 'inherit'; stderr: 'inherit' },
+  ) => { spawn(): ChildProcess };
+  serve(
+    options: { port: number; hostname?: string; onListen?: () => void },
+    handler: (request: Request) => Promise<Response>,
+  ): { shutdown(): Promise<void> };
+};
+
+const env = Deno.env.toObject();
+const missing = ['KAFKA_BROKERS', 'DATABASE_URL'].filter((name) => !env[name]);
+if (missing.length > 0) {
+  console.error(
+    `deno task dev needs ${missing.join(' and ')}, e.g.\n` +
+      '  KAFKA_BROKERS=127.0.0.1:9092 DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/clickstream deno task dev\n' +
+      '(`npm run broker:start` runs a broker on 127.0.0.1:9092; `npm run dev` starts everything on Node instead.)',
+  );
+  Deno.exit(2);
+}
+
+const port = Number(env.PORT || 3000);
+const collectorPort = port + 2;
+const shopPort = port + 3;
+const consumerPort = Number(env.CONSUMER_PORT || 3001);
+
+const migrations = openDatabase(env.DATABASE_URL!, { poolSize: 1 });
+await migrateDatabase(migrations.db);
+await migrations.close();
+
+const children = new Map<string, ChildProcess>();
+function start(name: string, entry: string, extra: Record<string, string>): void {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ['run', '-A', entry],
+    env: { ...env, ...extra },
+    stdout: 'inherit',
+    stderr: 'inherit',
+  }).spawn();
+  children.set(name, child);
+  void child.status.then(({ code }) => {
+    if (!stopping) {
+      console.error(`${name} exited with code ${code}; stopping the others`);
+      void stopAll(1);
+    }
+  });
+}
+
+start('collector', 'functions/collector/deno.ts', { PORT: String(collectorPort) });
+start('consumer', 'functions/consumer/deno.ts', { CONSUMER_PORT: String(consumerPort) });
+start('shop', 'functions/shop/deno.ts', { PORT: String(shopPort) });
+
+// One origin for the page and its API: /api/cart to the collector, the rest to the shop.
+const router = Deno.serve({ port, onListen: () => {} }, async (request) => {
+  const url = new URL(request.url);
+  const target = url.pathname === '/api/cart' ? collectorPort : shopPort;
+  try {
+    return await fetch(`http://127.0.0.1:${target}${url.pathname}${url.search}`, {
+      method: request.method,
+      headers: request.headers,
+      body: request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer(),
+      redirect: 'manual',
+    });
+  } catch {
+    return Response.json({ error: 'service starting or stopped, try again shortly' }, { status: 503, headers: { 'retry-after': '1' } });
+  }
+});
+
+console.error(
+  [
+    '',
+    `  Shop:      http://localhost:${port}/`,
+    `  Collector: POST http://localhost:${port}/api/cart (directly on :${collectorPort})`,
+    `  Consumer:  http://localhost:${consumerPort}/readyz`,
+    `  Broker:    ${env.KAFKA_BROKERS}`,
+    '',
+    '  Ctrl-C stops all three.',
+    '',
+  ].join('\n'),
+);
+
+let stopping = false;
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    for (const child of children.values()) {
+      try {
+        child.kill('SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    await Promise.all([...children.values()].map((child) => child.status));
+    await router.shutdown();
+  }
+  Deno.exit(code);
+}
+Deno.addSignalListener('SIGINT', () => void stopAll(0));
+Deno.addSignalListener('SIGTERM', () => void stopAll(0));
