@@ -1,46 +1,56 @@
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
+import { TARGETS } from './config.ts';
 import type { BenchReport } from './report.ts';
 
 /** One bar: what it shows, its value, and whether it is the measurement, a ceiling, a floor or a target. */
 interface Bar {
   readonly panel: string;
+  /** d3 number format of the panel's axis. */
+  readonly format: string;
   readonly label: string;
   readonly value: number;
-  readonly kind: 'measured' | 'ceiling' | 'floor' | 'target';
+  readonly kind: (typeof KINDS)[number];
   readonly text: string;
 }
 
-const KINDS = ['measured', 'ceiling', 'floor', 'target'] as const;
-const COLORS = ['#2f6db5', '#a9c8e8', '#d9534f', '#b5b5b5'];
+const KINDS = ['measured', 'ceiling', 'floor', 'target', 'pass', 'miss'] as const;
+const COLORS = ['#2f6db5', '#a9c8e8', '#d9534f', '#b5b5b5', '#3a9a5b', '#e8902e'];
 
 function bars(report: BenchReport): Bar[] {
   const out: Bar[] = [];
-  const add = (panel: string, label: string, value: number | null | undefined, kind: Bar['kind'], unit: string) => {
+  const add = (panel: string, format: string, label: string, value: number | null | undefined, kind: Bar['kind'], text: (v: number) => string) => {
     if (value === null || value === undefined || Number.isNaN(value)) return;
-    out.push({ panel, label, value, kind, text: `${Math.round(value).toLocaleString('en-US')}${unit}` });
+    out.push({ panel, format, label, value, kind, text: text(value) });
   };
   const r = report;
-  const p1 = 'Collector: accepted events/s (64 connections)';
-  add(p1, 'collector (Hono + Kafka acks=all)', r.collector.eventsPerSec, 'measured', '/s');
-  add(p1, 'bare node:http (ceiling)', r.collector.ceilingPerSec, 'ceiling', '/s');
-  add(p1, 'Kafka ProducerPerformance (ceiling)', r.broker.ceilingPerSec, 'ceiling', '/s');
+  const perSec = (v: number) => `${Math.round(v).toLocaleString('en-US')}/s`;
+  const msText = (v: number) => `${Math.round(v).toLocaleString('en-US')} ms`;
+  const p1 = `Collector: accepted events/s, ${r.config.collector.connections} connections`;
+  add(p1, '~s', 'collector', r.collector.eventsPerSec, 'measured', perSec);
+  add(p1, '~s', 'bare node:http', r.collector.ceilingPerSec, 'ceiling', perSec);
+  add(p1, '~s', 'Kafka ProducerPerformance', r.broker.ceilingPerSec, 'ceiling', perSec);
   const p2 = 'Sink: rows/s into Postgres';
-  add(p2, 'consumer (unnest batch insert)', r.sink.rowsPerSec, 'measured', '/s');
-  add(p2, 'COPY FROM STDIN (ceiling)', r.sink.copyRowsPerSec, 'ceiling', '/s');
-  add(p2, 'row per message (floor)', r.sink.rowPerMessageRowsPerSec, 'floor', '/s');
+  add(p2, '~s', 'consumer (batch insert)', r.sink.rowsPerSec, 'measured', perSec);
+  add(p2, '~s', 'COPY FROM STDIN', r.sink.copyRowsPerSec, 'ceiling', perSec);
+  add(p2, '~s', 'row per message', r.sink.rowPerMessageRowsPerSec, 'floor', perSec);
+  const held = r.e2e.rateHeld === false ? ` (held ${r.e2e.acceptedPerSec}/s)` : '';
   const p3 = 'Latency (ms)';
-  add(p3, 'collector p50', r.collector.p50Ms, 'measured', ' ms');
-  add(p3, 'collector p99', r.collector.p99Ms, 'measured', ' ms');
-  add(p3, 'bare node:http p99', r.collector.ceilingP99Ms, 'ceiling', ' ms');
-  add(p3, `end to end p50 at ${r.config.e2e.ratePerSecond}/s`, r.e2e.p50Ms, 'measured', ' ms');
-  add(p3, `end to end p99 at ${r.config.e2e.ratePerSecond}/s`, r.e2e.p99Ms, 'measured', ' ms');
-  add(p3, 'end to end p99 target', 250, 'target', ' ms');
+  add(p3, ',.0f', 'collector p50', r.collector.p50Ms, 'measured', msText);
+  add(p3, ',.0f', 'collector p99', r.collector.p99Ms, 'measured', msText);
+  add(p3, ',.0f', 'bare node:http p99', r.collector.ceilingP99Ms, 'ceiling', msText);
+  add(p3, ',.0f', `end to end p50`, r.e2e.p50Ms, 'measured', msText);
+  add(p3, ',.0f', `end to end p99${held}`, r.e2e.p99Ms, 'measured', msText);
+  add(p3, ',.0f', 'end to end p99 target', TARGETS.e2eP99Ms, 'target', msText);
   const p4 = 'Peak RSS (MB)';
-  add(p4, 'collector', r.rss.collectorMB, 'measured', ' MB');
-  add(p4, 'consumer', r.rss.consumerMB, 'measured', ' MB');
-  add(p4, 'consumer target', 256, 'target', ' MB');
+  add(p4, ',.0f', 'collector', r.rss.collectorMB, 'measured', (v) => `${Math.round(v)} MB`);
+  add(p4, ',.0f', 'consumer', r.rss.consumerMB, 'measured', (v) => `${Math.round(v)} MB`);
+  add(p4, ',.0f', 'consumer target', TARGETS.consumerRssMB, 'target', (v) => `${Math.round(v)} MB`);
+  const p5 = 'Targets: measured / target (1 = just met)';
+  for (const t of r.targets) {
+    add(p5, '.1f', t.name, t.score, t.pass ? 'pass' : 'miss', (v) => `${v.toFixed(2)} ${t.pass ? 'pass' : 'MISS'}${t.note ? ` (${t.note})` : ''}`);
+  }
   return out;
 }
 
@@ -62,14 +72,24 @@ function spec(report: BenchReport): vl.TopLevelSpec {
     concat: panels.map((panel) => {
       const values = data.filter((b) => b.panel === panel);
       const max = Math.max(...values.map((b) => b.value), 1);
-      const x = { field: 'value', type: 'quantitative' as const, title: null, scale: { domain: [0, max * 1.35], nice: false }, axis: { format: '~s', tickCount: 5 } };
+      const x = {
+        field: 'value',
+        type: 'quantitative' as const,
+        title: null,
+        scale: { domain: [0, max * 1.4], nice: false },
+        axis: { format: values[0]!.format, tickCount: 5 },
+      };
       const y = { field: 'label', type: 'nominal' as const, sort: null, title: null, axis: { labelLimit: 260 } };
+      const rule = panel.startsWith('Targets')
+        ? [{ data: { values: [{ one: 1 }] }, mark: { type: 'rule' as const, strokeDash: [4, 3], color: '#555' }, encoding: { x: { field: 'one', type: 'quantitative' as const } } }]
+        : [];
       return {
         title: { text: panel, anchor: 'start' as const, fontSize: 13 },
         width: 300,
         height: { step: 24 },
         data: { values },
         layer: [
+          ...rule,
           {
             mark: { type: 'bar' as const, cornerRadiusEnd: 2 },
             encoding: {

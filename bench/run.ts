@@ -41,6 +41,12 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // A bound on the whole run, whatever hangs: quick runs take 2-3 minutes, full ones 6-10 here.
+  const limitMinutes = config.quick ? 10 : 40;
+  setTimeout(() => {
+    say(`the run passed its ${limitMinutes}-minute limit: giving up`);
+    void stopServices().finally(() => process.exit(1));
+  }, limitMinutes * 60_000).unref();
 
   const measured: Measured = { failures: [] };
   try {

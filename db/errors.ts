@@ -1,7 +1,8 @@
 import { DatabaseUnavailableError, FatalError } from '../shared/errors.ts';
 
-// SQLSTATE classes that mean "the server or the connection", not "this data".
-const RETRIABLE_SQLSTATE = /^(08|53|57|58|40)/;
+// SQLSTATE classes that mean "the server, the connection or our own setup", not "this data":
+// class 42 (a missing table or grant) must stop the consumer, not dead-letter the whole stream.
+const RETRIABLE_SQLSTATE = /^(08|53|57|58|40|42)/;
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

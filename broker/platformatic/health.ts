@@ -2,7 +2,7 @@ import { Admin } from '@platformatic/kafka';
 import type { BrokerHealth } from '../../shared/broker-port.ts';
 import type { KafkaConfig } from '../../shared/config.ts';
 import { connectionOptions } from './client.ts';
-import { within } from './deadline.ts';
+import { withDeadline } from '../../shared/deadline.ts';
 import { describeKafkaError } from './errors.ts';
 
 export interface HealthProbe {
@@ -19,7 +19,7 @@ export function createHealthProbe(config: KafkaConfig, timeoutMs = 2000): Health
   return {
     async probe() {
       try {
-        await within(admin.metadata({ topics: [], forceUpdate: true }), timeoutMs + 500, () => new Error(`no answer within ${timeoutMs} ms`));
+        await withDeadline(admin.metadata({ topics: [], forceUpdate: true }), timeoutMs + 500, () => new Error(`no answer within ${timeoutMs} ms`));
         return { ok: true };
       } catch (error) {
         return { ok: false, detail: describeKafkaError(error) };

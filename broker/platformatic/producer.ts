@@ -4,7 +4,7 @@ import type { KafkaConfig } from '../../shared/config.ts';
 import { BrokerUnavailableError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { closeForcefully, connectionOptions } from './client.ts';
-import { within } from './deadline.ts';
+import { withDeadline } from '../../shared/deadline.ts';
 import { toPortError } from './errors.ts';
 import { createHealthProbe } from './health.ts';
 import { createLinger } from './linger.ts';
@@ -65,7 +65,7 @@ export async function createPlatformaticProducer(
       if (left <= 0) throw new BrokerUnavailableError(`produce to ${topics}: not sent within ${deliveryMs} ms, the broker is slow`);
       let timedOut = false;
       try {
-        await within(sender.send({ messages: records }), left, () => {
+        await withDeadline(sender.send({ messages: records }), left, () => {
           timedOut = true;
           return new BrokerUnavailableError(`produce to ${topics}: not acknowledged within ${deliveryMs} ms`);
         });

@@ -9,7 +9,7 @@ import { utcTimestampMicros } from '../../shared/clock.ts';
 import { BrokerUnavailableError } from '../../shared/errors.ts';
 import type { Topics } from '../../shared/topics.ts';
 import type { ClientKey } from '../lib/client-key.ts';
-import { withDeadline } from '../lib/deadline.ts';
+import { withDeadline } from '../../shared/deadline.ts';
 import { errorHandler, httpError } from '../lib/errors.ts';
 import { type CollectorMetrics, createCollectorMetrics, mountMetrics, type RejectReason, secondsSince } from '../lib/metrics.ts';
 import { mountHealth } from '../lib/readiness.ts';
