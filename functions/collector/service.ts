@@ -7,6 +7,7 @@ import { topicSpecs, topicsFor } from '../../shared/topics.ts';
 import type { ClientKey } from '../lib/client-key.ts';
 import { type CollectorMetrics, createCollectorMetrics } from '../lib/metrics.ts';
 import { createApp } from './app.ts';
+import { ensureTopicsEventually } from '../lib/ensure-topics.ts';
 
 export interface CollectorService {
   readonly app: Hono;
@@ -30,7 +31,11 @@ export async function startCollectorService(deps: {
     throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_PER_MINUTE: this entry cannot tell clients apart, so it cannot rate limit');
   }
   const metrics = deps.metrics ?? createCollectorMetrics();
-  await broker.ensureTopics(topicSpecs(config.kafka));
+  // The collector starts without its broker (answering 503 and not ready) and creates the topics once it is there.
+  const topicsReady = new AbortController();
+  ensureTopicsEventually(broker, topicSpecs(config.kafka), logger, topicsReady.signal).catch((error: Error) => {
+    if (!topicsReady.signal.aborted) logger.error({ err: error.message }, 'cannot create topics');
+  });
   const producer = await broker.createProducer();
   const app = createApp({
     producer,
@@ -44,5 +49,12 @@ export async function startCollectorService(deps: {
     metrics,
     logger,
   });
-  return { app, metrics, stop: () => producer.close() };
+  return {
+    app,
+    metrics,
+    stop: async () => {
+      topicsReady.abort();
+      await producer.close();
+    },
+  };
 }

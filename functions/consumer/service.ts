@@ -7,6 +7,7 @@ import type { DatabaseHandle } from '../../db/client.ts';
 import { insertCarts } from '../../db/insert-carts.ts';
 import { type ConsumerMetrics, createConsumerMetrics, secondsSince } from '../lib/metrics.ts';
 import { createApp } from './app.ts';
+import { ensureTopicsEventually } from '../lib/ensure-topics.ts';
 import { createBatchHandler } from './batch-handler.ts';
 import { toDeadLetterMessage } from './dead-letter.ts';
 
@@ -31,7 +32,7 @@ export async function startConsumerService(deps: {
   const { broker, database, config, logger } = deps;
   const metrics = deps.metrics ?? createConsumerMetrics();
   const topics = topicsFor(config.kafka.topic);
-  await broker.ensureTopics(topicSpecs(config.kafka));
+  await ensureTopicsEventually(broker, topicSpecs(config.kafka), logger);
   const deadLetterProducer = await broker.createProducer();
   const consumer = await broker.createConsumer({
     groupId: config.groupId,
