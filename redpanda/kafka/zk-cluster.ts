@@ -51,9 +51,10 @@ export type ZkCluster = {
   kill(): Promise<void>;
 };
 
-const ZK_TICK_MS = 1000;
-// Also how long a SIGKILLed broker's registration outlives it: a restart waits that long (see launchBroker).
-const ZK_SESSION_TIMEOUT_MS = 6000;
+// ZooKeeper's and Kafka's defaults. A 6s session expired during broker startup on this loaded 2-core machine.
+// It is also how long a SIGKILLed broker's registration outlives it (see retryWhenLogSays).
+const ZK_TICK_MS = 2000;
+const ZK_SESSION_TIMEOUT_MS = 18_000;
 
 export async function startZkCluster(opts: ZkClusterOptions): Promise<ZkCluster> {
   const dataDir = path.resolve(opts.dataDir);
@@ -127,9 +128,9 @@ export async function startZkCluster(opts: ZkClusterOptions): Promise<ZkCluster>
           const meta = await probeMetadata('127.0.0.1', port).catch(() => null);
           return meta !== null && meta.brokerIds.includes(id);
         },
-        // After a SIGKILL, /brokers/ids/<id> lives until the old ZooKeeper session expires and the new JVM exits
-        // with "node already exists": start it again until that passes.
-        retryWhenLogSays: /NodeExists|already exists/i,
+        // After a SIGKILL, /brokers/ids/<id> lives until the old ZooKeeper session expires and the new JVM may exit
+        // with "node already exists"; a starved JVM may lose its session while starting. Both pass with a retry.
+        retryWhenLogSays: /NodeExists|already exists|SessionExpired/i,
         timeoutMs,
       });
     }),

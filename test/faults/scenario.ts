@@ -23,7 +23,7 @@ export interface Scenario {
 /** Collector and consumer as separate processes on a fresh topic, group and (migrated) database. */
 export async function startScenario(
   name: string,
-  services: { brokers: string; databaseUrl: string },
+  services: { brokers: string; databaseUrl: string; replicationFactor?: number },
 ): Promise<Scenario> {
   const started = Date.now();
   const suffix = `${name}-${crypto.randomUUID().slice(0, 8)}`;
@@ -35,6 +35,7 @@ export async function startScenario(
     KAFKA_BROKERS: services.brokers,
     KAFKA_TOPIC: `faults-${suffix}`,
     KAFKA_TOPIC_PARTITIONS: '4',
+    KAFKA_REPLICATION_FACTOR: String(services.replicationFactor ?? 1),
     DATABASE_URL: services.databaseUrl,
     CONSUMER_GROUP: `sink-${suffix}`,
     PRODUCE_TIMEOUT_MS: '3000',
