@@ -4,7 +4,7 @@ import { repoRoot } from '../../redpanda/kafka/jars.ts';
 import { startKafka } from '../../redpanda/kafka/kraft.ts';
 import { startLocalPostgres } from '../../scripts/local-postgres.ts';
 import { freshDatabase } from '../fresh-database.ts';
-import type { Ledger } from './ledger.ts';
+import { expectNothingLostNorDoubled } from './ledger.ts';
 import { readTopic } from './dead-letters.ts';
 import { startScenario } from './scenario.ts';
 import { confluentBroker } from '../../broker/confluent/index.ts';
@@ -20,15 +20,6 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function expectNothingLostNorDoubled(ledger: Ledger) {
-  expect(ledger.gaveUp).toBe(0);
-  expect(ledger.acknowledged).toBe(ledger.sent);
-  expect(ledger.lost).toBe(0);
-  expect(ledger.duplicated).toBe(0);
-  expect(ledger.unacknowledgedStored).toBe(0);
-  expect(ledger.stored).toBe(ledger.acknowledged);
-}
 
 describe('fault tests: every acknowledged event stored exactly once', () => {
   it('survives the broker being SIGKILLed and restarted mid-load', async () => {

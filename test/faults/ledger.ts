@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot } from '../../redpanda/kafka/jars.ts';
+import { expect } from 'vitest';
 import type { LoadLedger } from './load.ts';
 
 export interface Ledger {
@@ -54,4 +55,14 @@ export async function reportLedger(ledger: Ledger): Promise<void> {
   const dir = path.join(repoRoot, 'test-artifacts', 'ledgers');
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, `${ledger.scenario}.json`), `${JSON.stringify(ledger, null, 2)}\n`);
+}
+
+/** The pass condition of every fault scenario: each acknowledged event stored once, and nothing else stored. */
+export function expectNothingLostNorDoubled(ledger: Ledger): void {
+  expect(ledger.gaveUp).toBe(0);
+  expect(ledger.acknowledged).toBe(ledger.sent);
+  expect(ledger.lost).toBe(0);
+  expect(ledger.duplicated).toBe(0);
+  expect(ledger.unacknowledgedStored).toBe(0);
+  expect(ledger.stored).toBe(ledger.acknowledged);
 }
