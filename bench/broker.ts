@@ -13,6 +13,8 @@ import { int, say, status } from './progress.ts';
 import { type CpuUse, meterCpu } from './rss.ts';
 
 export interface ProducerPerfResult {
+  /** Cores busy during the run: the broker, the tool's JVM, the rest of the machine. */
+  readonly cpu: CpuUse;
   readonly recordsPerSec: number;
   readonly mbPerSec: number;
   readonly avgLatencyMs: number;
@@ -34,11 +36,34 @@ export interface BrokerResult {
 // The collector's producer settings (broker/confluent/producer.ts): acks=all, idempotent, lz4, linger 5 ms.
 const PRODUCER_PROPS = ['acks=all', 'enable.idempotence=true', 'compression.type=lz4', 'linger.ms=5'];
 
-/** "1000000 records sent, 180000.5 records/sec (39.67 MB/sec), 150.23 ms avg latency, 600.00 ms max latency, 140 ms 50th, 300 ms 95th, 400 ms 99th, 500 ms 99.9th." */
 const SUMMARY = /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, [\d.]+ ms max latency, (\d+) ms 50th, \d+ ms 95th, (\d+) ms 99th/;
 
+/**
+ * ProducerPerformance's closing line, e.g. "1000000 records sent, 180000.5 records/sec (39.67 MB/sec),
+ * 150.23 ms avg latency, 600.00 ms max latency, 140 ms 50th, 300 ms 95th, 400 ms 99th, 500 ms 99.9th.";
+ * undefined for its periodic lines, which have no percentiles.
+ */
+export function parseSummary(line: string): Omit<ProducerPerfResult, 'cpu'> | undefined {
+  const done = SUMMARY.exec(line.trim());
+  if (!done) return undefined;
+  return {
+    records: Number(done[1]),
+    recordsPerSec: Math.round(Number(done[2])),
+    mbPerSec: Number(done[3]),
+    avgLatencyMs: Number(done[4]),
+    p50Ms: Number(done[5]),
+    p99Ms: Number(done[6]),
+  };
+}
+
 /** Kafka's own producer benchmark (org.apache.kafka.tools.ProducerPerformance) against the bench broker. */
-async function producerPerformance(libs: string, args: string[], records: number, label: string): Promise<ProducerPerfResult> {
+async function producerPerformance(
+  libs: string,
+  args: string[],
+  records: number,
+  label: string,
+  kafkaPid?: number,
+): Promise<ProducerPerfResult> {
   const setpriv = existsSync('/usr/bin/setpriv');
   const java = [
     '-Xmx512m',
@@ -53,21 +78,15 @@ async function producerPerformance(libs: string, args: string[], records: number
     ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', 'java', ...java], { stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn('java', java, { stdio: ['ignore', 'pipe', 'pipe'] });
   const progress = status(label, 5000);
+  const cpu = meterCpu({ kafka: { pid: kafkaPid }, tool: { pid: child.pid } });
   const lines: string[] = [];
-  let summary: ProducerPerfResult | undefined;
+  let summary: Omit<ProducerPerfResult, 'cpu'> | undefined;
   const onLine = (line: string) => {
     lines.push(line);
     if (lines.length > 40) lines.shift();
-    const done = SUMMARY.exec(line);
-    if (done && line.includes('50th')) {
-      summary = {
-        records: Number(done[1]),
-        recordsPerSec: Math.round(Number(done[2])),
-        mbPerSec: Number(done[3]),
-        avgLatencyMs: Number(done[4]),
-        p50Ms: Number(done[5]),
-        p99Ms: Number(done[6]),
-      };
+    const done = parseSummary(line);
+    if (done) {
+      summary = done;
     } else if (/records sent/.test(line)) {
       progress.update(line.replace(/, [\d.]+ ms max latency\.?$/, ''));
     }
@@ -81,9 +100,10 @@ async function producerPerformance(libs: string, args: string[], records: number
     child.once('close', resolve);
   });
   clearTimeout(limit);
+  const cpuUse = cpu.stop();
   if (!summary) throw new Error(`ProducerPerformance exited with ${code} and no summary line:\n${lines.join('\n')}`);
   progress.done(`${int(summary.recordsPerSec)} records/s (${summary.mbPerSec} MB/s), p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms`);
-  return summary;
+  return { ...summary, cpu: cpuUse };
 }
 
 /**
@@ -122,14 +142,19 @@ export async function benchBroker(config: BenchConfig, brokers: string, kafkaPid
   const props = [`bootstrap.servers=${brokers}`, ...PRODUCER_PROPS];
   say(`broker ceiling: Kafka's ProducerPerformance, ${int(records)} records of ~${recordBytes} bytes, ${PRODUCER_PROPS.join(' ')}`);
   const common = ['--num-records', String(records), '--throughput', '-1', '--producer-props', ...props];
-  const cpu = meterCpu({ kafka: { pid: kafkaPid } });
-  const ceiling = await producerPerformance(libs, ['--topic', topics[0]!, '--payload-file', payloadFile, ...common], records, 'broker ceiling (cart events)');
-  const cpuUse = cpu.stop();
+  const ceiling = await producerPerformance(
+    libs,
+    ['--topic', topics[0]!, '--payload-file', payloadFile, ...common],
+    records,
+    'broker ceiling (cart events)',
+    kafkaPid,
+  );
   const randomPayload = await producerPerformance(
     libs,
     ['--topic', topics[1]!, '--record-size', String(recordBytes), ...common],
     records,
     `broker ceiling (--record-size ${recordBytes})`,
+    kafkaPid,
   );
-  return { ceiling, randomPayload, recordBytes, producerProps: PRODUCER_PROPS, cpu: cpuUse };
+  return { ceiling, randomPayload, recordBytes, producerProps: PRODUCER_PROPS, cpu: ceiling.cpu };
 }

@@ -106,7 +106,7 @@ export async function benchCollector(config: BenchConfig, brokers: string, kafka
   try {
     await bare.waitFor('/healthz');
     await hammer(bare.url, 'ceiling (bare node:http) warm-up', config.collector.connections, config.collector.warmupSeconds);
-    const cpu = meterCpu({ server: { pid: bare.pid }, bench: { pid: process.pid } });
+    const cpu = meterCpu({ server: { pid: bare.pid } });
     ceiling = await hammer(bare.url, 'ceiling (bare node:http)', config.collector.connections, config.collector.durationSeconds);
     ceilingCpu = cpu.stop();
   } finally {
@@ -125,7 +125,7 @@ export async function benchCollector(config: BenchConfig, brokers: string, kafka
     await collector.waitFor('/readyz');
     await hammer(collector.url, 'collector warm-up', config.collector.connections, config.collector.warmupSeconds);
     const before = await scrapeMetrics(collector.url);
-    const cpu = meterCpu({ collector: { pid: collector.pid }, kafka: { pid: kafkaPid }, bench: { pid: process.pid } });
+    const cpu = meterCpu({ collector: { pid: collector.pid }, kafka: { pid: kafkaPid } });
     const result = await hammer(collector.url, 'collector', config.collector.connections, config.collector.durationSeconds);
     const collectorCpu = cpu.stop();
     const metrics = metricsDelta(before, await scrapeMetrics(collector.url));

@@ -1,6 +1,11 @@
 /** What one run measures, and how much of it: `--quick` for CI, the full sizes otherwise. */
+export const STAGES = ['collector', 'broker', 'sink', 'e2e'] as const;
+export type Stage = (typeof STAGES)[number];
+
 export interface BenchConfig {
   readonly quick: boolean;
+  /** Stages to run; all unless --only names some (the report is then partial.*, not latest.*). */
+  readonly stages: readonly Stage[];
   /** Partitions of every bench topic: the collector's default (KAFKA_TOPIC_PARTITIONS). */
   readonly partitions: number;
   readonly collector: {
@@ -34,6 +39,7 @@ export const TARGETS = {
 
 export function parseArgs(argv: readonly string[]): BenchConfig {
   const flags = new Set(argv.filter((a) => a.startsWith('--')));
+  const text = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const value = (name: string): number | undefined => {
     const hit = argv.find((a) => a.startsWith(`--${name}=`));
     if (!hit) return undefined;
@@ -43,13 +49,19 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   };
   for (const flag of flags) {
     const name = flag.slice(2).split('=')[0]!;
-    if (!['quick', 'batch', 'help'].includes(name)) throw new Error(`unknown option ${flag} (try --help)`);
+    if (!['quick', 'batch', 'only', 'help'].includes(name)) throw new Error(`unknown option ${flag} (try --help)`);
   }
+  const only = text('only')?.split(',').map((s) => s.trim());
+  for (const name of only ?? []) {
+    if (!(STAGES as readonly string[]).includes(name)) throw new Error(`--only: unknown stage ${name} (stages: ${STAGES.join(', ')})`);
+  }
+  const stages = only ? STAGES.filter((s) => only.includes(s)) : [...STAGES];
   if (flags.has('--help')) {
     process.stdout.write(
       'npm run bench [-- --quick] [-- --batch=N]\n' +
         '  --quick    small sizes (CI): about 2-3 minutes including broker start\n' +
-        '  --batch=N  CONSUMER_MAX_BATCH for the consumer under test (default 2000)\n',
+        '  --batch=N  CONSUMER_MAX_BATCH for the consumer under test (default 2000)\n' +
+        `  --only=a,b run only these stages (${STAGES.join(', ')}); writes bench/results/partial.*\n`,
     );
     process.exit(0);
   }
@@ -58,6 +70,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   return quick
     ? {
         quick,
+        stages,
         partitions: 6,
         collector: { connections: 64, warmupSeconds: 1, durationSeconds: 3 },
         broker: { records: 200_000 },
@@ -66,6 +79,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       }
     : {
         quick,
+        stages,
         partitions: 6,
         collector: { connections: 64, warmupSeconds: 2, durationSeconds: 10 },
         broker: { records: 1_000_000 },

@@ -97,6 +97,11 @@ export function buildReport(options: {
       consumerCpuMsPerRow: num(sink?.consumer.consumerCpuMsPerRow),
       postgresCpuMsPerRow: num(sink?.consumer.postgresCpuMsPerRow),
       copyPostgresCpuMsPerRow: num(sink?.copy.postgresCpuMsPerRow),
+      floorConsumerCpuMsPerRow: num(sink?.floor.consumerCpuMsPerRow),
+      floorPostgresCpuMsPerRow: num(sink?.floor.postgresCpuMsPerRow),
+      floorCpuCores: sink?.floor.cpu ?? null,
+      consumerHeapUsedMB: num(sink?.consumer.heapUsedMB),
+      consumerExternalMB: num(sink?.consumer.externalMB),
       copyCpuCores: sink?.copy.cpu ?? null,
       consumerStartupSeconds: num(sink?.consumer.startupSeconds),
       prefillPerSec: num(sink?.prefill.perSec),
@@ -200,7 +205,12 @@ export function formatReport(report: BenchReport): string {
       `ingested_at lower bound p50 ${ms(r.e2e.ingestedAtP50Ms)}, p99 ${ms(r.e2e.ingestedAtP99Ms)}`,
       '',
     ],
-    ['peak RSS', `collector ${fmt(r.rss.collectorMB, ' MB')}, consumer ${fmt(r.rss.consumerMB, ' MB')}`, '', ''],
+    [
+      'peak RSS',
+      `collector ${fmt(r.rss.collectorMB, ' MB')}, consumer ${fmt(r.rss.consumerMB, ' MB')}`,
+      `consumer's peak JS heap ${fmt(r.sink.consumerHeapUsedMB, ' MB')}, Buffers ${fmt(r.sink.consumerExternalMB, ' MB')}`,
+      '',
+    ],
   ]);
   const targets = table([
     ['target', 'measured', 'target', 'result'],
@@ -213,14 +223,17 @@ export function formatReport(report: BenchReport): string {
     use ? Object.entries(use).map(([name, n]) => `${name} ${n.toFixed(2)}`).join(', ') : 'n/a';
   const cpu = [
     'CPU per item (steadier than rates on a shared machine):',
-    `  collector ${cpuMs(r.collector.cpuMsPerEvent)}/event vs bare node:http ${cpuMs(r.collector.ceilingCpuMsPerRequest)}/request;` +
-      ` consumer ${cpuMs(r.sink.consumerCpuMsPerRow)}/row + Postgres ${cpuMs(r.sink.postgresCpuMsPerRow)}/row vs COPY Postgres ${cpuMs(r.sink.copyPostgresCpuMsPerRow)}/row`,
+    `  collector ${cpuMs(r.collector.cpuMsPerEvent)}/event vs bare node:http ${cpuMs(r.collector.ceilingCpuMsPerRequest)}/request`,
+    `  consumer ${cpuMs(r.sink.consumerCpuMsPerRow)}/row + Postgres ${cpuMs(r.sink.postgresCpuMsPerRow)}/row;` +
+      ` COPY: Postgres ${cpuMs(r.sink.copyPostgresCpuMsPerRow)}/row;` +
+      ` row per message: consumer ${cpuMs(r.sink.floorConsumerCpuMsPerRow)}/row + Postgres ${cpuMs(r.sink.floorPostgresCpuMsPerRow)}/row`,
     `Cores busy (of ${m.cores}; "machine" counts every process on the box, neighbours included):`,
     `  collector run: ${cores(r.collector.cpuCores?.collector)}`,
     `  bare node:http run: ${cores(r.collector.cpuCores?.ceiling)}`,
     `  ProducerPerformance: ${cores(r.broker.cpuCores)}`,
     `  consumer drain: ${cores(r.sink.cpuCores)}`,
     `  COPY: ${cores(r.sink.copyCpuCores)}`,
+    `  row per message: ${cores(r.sink.floorCpuCores)}`,
     `  end to end: ${cores(r.e2e.cpu)}`,
     `Mean insert ${r.sink.meanInsertMs === null ? 'n/a' : `${r.sink.meanInsertMs.toFixed(0)} ms`} for a mean batch of ${fmt(r.sink.meanBatch)} rows; ` +
       `collector's mean wait for acks=all ${r.collector.produceAckMeanMs === null ? 'n/a' : `${r.collector.produceAckMeanMs.toFixed(1)} ms`}.`,

@@ -90,19 +90,24 @@ function machineBusySeconds(): number {
   return (user! + nice! + system! + irq! + softirq! + steal!) / CLOCK_TICKS;
 }
 
-/** Per named process, plus `machine`: every process on the box, the bench's neighbours included. */
+/**
+ * Per named process (the bench process itself is added as `bench`), plus `machine`: every process
+ * on the box, and `others`: machine minus the named ones, that is the neighbours' share (and any
+ * process of ours not named).
+ */
 export function meterCpu(targets: Record<string, CpuTarget>): { stop(): CpuUse } {
+  const all: Record<string, CpuTarget> = { bench: { pid: process.pid }, ...targets };
   const read = (t: CpuTarget) => (t.pid === undefined ? 0 : t.tree ? treeCpuSeconds(t.pid) : cpuSecondsOf(t.pid));
-  const start = Object.fromEntries(Object.entries(targets).map(([name, t]) => [name, read(t)]));
+  const start = Object.fromEntries(Object.entries(all).map(([name, t]) => [name, read(t)]));
   const machineStart = machineBusySeconds();
   const t0 = performance.now();
   return {
     stop() {
       const seconds = (performance.now() - t0) / 1000;
-      return {
-        ...Object.fromEntries(Object.entries(targets).map(([name, t]) => [name, round2((read(t) - start[name]!) / seconds)])),
-        machine: round2((machineBusySeconds() - machineStart) / seconds),
-      };
+      const use = Object.fromEntries(Object.entries(all).map(([name, t]) => [name, round2((read(t) - start[name]!) / seconds)]));
+      const machine = round2((machineBusySeconds() - machineStart) / seconds);
+      const ours = Object.values(use).reduce((sum, n) => sum + n, 0);
+      return { ...use, machine, others: round2(Math.max(0, machine - ours)) };
     },
   };
 }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { benchBroker, warmUpBroker } from './broker.ts';
 import { renderChart } from './chart.ts';
 import { benchCollector } from './collector.ts';
-import { parseArgs } from './config.ts';
+import { parseArgs, STAGES, type Stage } from './config.ts';
 import { benchE2e } from './e2e.ts';
 import { say } from './progress.ts';
 import { buildReport, formatReport, machineInfo, type Measured } from './report.ts';
@@ -63,15 +63,24 @@ async function main(): Promise<number> {
       }
     };
     const shared = { brokers: s.kafka.brokers, kafkaPid: s.kafka.pid, postgresPid: s.postgresPid, database: s.database };
-    await stage('broker warm-up', () => warmUpBroker(config, s.kafka.brokers));
-    say('-- 1/4 collector vs bare node:http --');
-    measured.collector = await stage('collector', () => benchCollector(config, s.kafka.brokers, s.kafka.pid));
-    say('-- 2/4 broker ceiling --');
-    measured.broker = await stage('broker', () => benchBroker(config, s.kafka.brokers, s.kafka.pid, s.kafka.dataDir));
-    say('-- 3/4 sink: consumer vs COPY vs row-per-message --');
-    measured.sink = await stage('sink', () => benchSink(config, shared));
-    say('-- 4/4 end to end --');
-    measured.e2e = await stage('e2e', () => benchE2e(config, shared));
+    const runs = (name: Stage) => config.stages.includes(name);
+    if (runs('collector') || runs('broker') || runs('e2e')) await stage('broker warm-up', () => warmUpBroker(config, s.kafka.brokers));
+    if (runs('collector')) {
+      say('-- 1/4 collector vs bare node:http --');
+      measured.collector = await stage('collector', () => benchCollector(config, s.kafka.brokers, s.kafka.pid));
+    }
+    if (runs('broker')) {
+      say('-- 2/4 broker ceiling --');
+      measured.broker = await stage('broker', () => benchBroker(config, s.kafka.brokers, s.kafka.pid, s.kafka.dataDir));
+    }
+    if (runs('sink')) {
+      say('-- 3/4 sink: consumer vs COPY vs row-per-message --');
+      measured.sink = await stage('sink', () => benchSink(config, shared));
+    }
+    if (runs('e2e')) {
+      say('-- 4/4 end to end --');
+      measured.e2e = await stage('e2e', () => benchE2e(config, shared));
+    }
   } catch (error) {
     measured.failures.push({ stage: 'services', message: (error as Error).message });
     say(`services CRASHED: ${(error as Error).stack}`);
@@ -81,18 +90,20 @@ async function main(): Promise<number> {
   }
 
   const report = buildReport({ config, startedAt, machineAtStart: machine, measured });
+  // A run of some stages only does not replace the last complete report.
+  const base = config.stages.length === STAGES.length ? 'latest' : 'partial';
   await mkdir(resultsDir, { recursive: true });
-  await writeAtomically(path.join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeAtomically(path.join(resultsDir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
   try {
     const chart = await renderChart(report);
-    await writeAtomically(path.join(resultsDir, 'latest.svg'), chart.svg);
-    await writeAtomically(path.join(resultsDir, 'latest.png'), chart.png);
+    await writeAtomically(path.join(resultsDir, `${base}.svg`), chart.svg);
+    await writeAtomically(path.join(resultsDir, `${base}.png`), chart.png);
   } catch (error) {
     measured.failures.push({ stage: 'chart', message: (error as Error).message });
     say(`chart CRASHED: ${(error as Error).stack}`);
   }
   process.stdout.write(`\n${formatReport(report)}\n`);
-  say(`done in ${((Date.now() - t0) / 1000).toFixed(0)}s: ${path.relative(process.cwd(), resultsDir)}/latest.{json,svg,png}`);
+  say(`done in ${((Date.now() - t0) / 1000).toFixed(0)}s: ${path.relative(process.cwd(), resultsDir)}/${base}.{json,svg,png}`);
   return measured.failures.length > 0 ? 1 : 0;
 }
 

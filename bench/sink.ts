@@ -21,6 +21,9 @@ export interface SinkResult {
     /** CPU time per row: the consumer process, and Postgres (postmaster and backends). */
     readonly consumerCpuMsPerRow: number | undefined;
     readonly postgresCpuMsPerRow: number | undefined;
+    /** Peaks from the consumer's own process metrics: where its RSS goes (the rest is native: librdkafka, code). */
+    readonly heapUsedMB: number | undefined;
+    readonly externalMB: number | undefined;
     readonly cpu: CpuUse;
   };
   readonly copy: {
@@ -30,7 +33,11 @@ export interface SinkResult {
     readonly postgresCpuMsPerRow: number | undefined;
     readonly cpu: CpuUse;
   };
-  readonly floor: DrainResult;
+  readonly floor: DrainResult & {
+    readonly consumerCpuMsPerRow: number | undefined;
+    readonly postgresCpuMsPerRow: number | undefined;
+    readonly cpu: CpuUse;
+  };
   readonly consumerRssMB: number;
 }
 
@@ -85,10 +92,17 @@ async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
     // The consumer's own ledger (clickstream_inserted_total) is read, not count(*): a sequential
     // scan of up to a million rows ten times a second would load the database under test.
     const wall = performance.now();
+    let heapUsed = 0;
+    let external = 0;
     const drain = await timeDrain({
       label: 'consumer drain',
       target: config.sink.events,
-      landed: async () => (await scrapeMetrics(child.url)).get('clickstream_inserted_total') ?? 0,
+      landed: async () => {
+        const metrics = await scrapeMetrics(child.url);
+        heapUsed = Math.max(heapUsed, metrics.get('nodejs_heap_size_used_bytes') ?? 0);
+        external = Math.max(external, metrics.get('nodejs_external_memory_bytes') ?? 0);
+        return metrics.get('clickstream_inserted_total') ?? 0;
+      },
       limitMs: config.quick ? 120_000 : 600_000,
       alive: () => child.running(),
     });
@@ -110,6 +124,8 @@ async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
         // Over the whole window, start-up included: CPU spent on the drain, whenever.
         consumerCpuMsPerRow: cpuMsPer(cpuUse.consumer!, wallSeconds, drain.rows),
         postgresCpuMsPerRow: cpuMsPer(cpuUse.postgres!, wallSeconds, drain.rows),
+        heapUsedMB: heapUsed ? Math.round(heapUsed / 2 ** 20) : undefined,
+        externalMB: external ? Math.round(external / 2 ** 20) : undefined,
         cpu: cpuUse,
       },
     };
@@ -172,7 +188,7 @@ async function copyCeiling(config: BenchConfig, databaseUrl: string, seed: numbe
   }
 }
 
-async function drainWithFloor(config: BenchConfig, services: SinkServices): Promise<DrainResult> {
+async function drainWithFloor(config: BenchConfig, services: SinkServices): Promise<SinkResult['floor']> {
   const databaseUrl = await services.database('bench_floor');
   const child = spawnNode(
     'floor consumer',
@@ -188,7 +204,9 @@ async function drainWithFloor(config: BenchConfig, services: SinkServices): Prom
   );
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    return await timeDrain({
+    const cpu = meterCpu({ floor: { pid: child.pid }, postgres: { pid: services.postgresPid, tree: true } });
+    const wall = performance.now();
+    const drain = await timeDrain({
       label: 'row-per-message floor',
       target: config.sink.floorEvents,
       // A small table (a few thousand rows): count(*) is cheap here.
@@ -197,6 +215,14 @@ async function drainWithFloor(config: BenchConfig, services: SinkServices): Prom
       everyMs: 200,
       alive: () => child.running(),
     });
+    const cpuUse = cpu.stop();
+    const wallSeconds = (performance.now() - wall) / 1000;
+    return {
+      ...drain,
+      consumerCpuMsPerRow: cpuMsPer(cpuUse.floor!, wallSeconds, drain.rows),
+      postgresCpuMsPerRow: cpuMsPer(cpuUse.postgres!, wallSeconds, drain.rows),
+      cpu: cpuUse,
+    };
   } finally {
     await sql.end();
     await child.stop();

@@ -14,13 +14,13 @@ async function emptyDatabase(label: string) {
   return database;
 }
 
-async function describeTable(url: string) {
+async function describeTable(url: string, table = 'clickstream_data') {
   const sql = postgres(url, { max: 1 });
   try {
     const columns = await sql`
       select column_name, data_type, character_maximum_length, datetime_precision, is_nullable
-      from information_schema.columns where table_name = 'clickstream_data' order by column_name`;
-    const indexes = await sql`select indexdef from pg_indexes where tablename = 'clickstream_data' order by indexname`;
+      from information_schema.columns where table_name = ${table} order by column_name`;
+    const indexes = await sql`select indexdef from pg_indexes where tablename = ${table} order by indexname`;
     return { columns: [...columns], indexes: indexes.map((i) => i.indexdef) };
   } finally {
     await sql.end();
@@ -49,6 +49,17 @@ it('`npm run db:migrate` and `npx drizzle-kit push` both create the same table o
   expect(byName.event_id).toMatchObject({ data_type: 'uuid' });
   expect(viaMigrate.indexes.join('\n')).toMatch(/PRIMARY KEY|clickstream_data_pkey.*\(event_id\)/);
   expect(viaMigrate.indexes.join('\n')).toMatch(/\(username, creation_timestamp\)/);
+
+  // The tracker's events table (migration 0001) matches the schema too.
+  const eventsViaMigrate = await describeTable(migrated.url, 'events');
+  expect(await describeTable(pushed.url, 'events')).toEqual(eventsViaMigrate);
+  const events = Object.fromEntries(eventsViaMigrate.columns.map((c) => [c.column_name, c]));
+  expect(events.event_id).toMatchObject({ data_type: 'uuid', is_nullable: 'NO' });
+  expect(events.occurred_at).toMatchObject({ data_type: 'timestamp with time zone', datetime_precision: 6 });
+  expect(events.properties).toMatchObject({ data_type: 'jsonb', is_nullable: 'NO' });
+  expect(events.ip_truncated).toMatchObject({ data_type: 'inet' });
+  expect(eventsViaMigrate.indexes.join('\n')).toMatch(/events_pkey.*\(event_id\)/);
+  expect(eventsViaMigrate.indexes.join('\n')).toMatch(/\(session_id, seq\)/);
 }, 120_000);
 
 it('running the migrations twice is harmless', async () => {

@@ -28,9 +28,9 @@ describe('npm run build: one bundle per function', () => {
 
   beforeAll(async () => {
     const [built] = await Promise.all([buildFunctions(outdir), freshDatabase('bundle').then((db) => (database = db))]);
-    expect(built.map((b) => path.basename(b.file)).sort()).toEqual(['collector.mjs', 'consumer.mjs', 'shop.mjs']);
+    expect(built.map((b) => path.basename(b.file)).sort()).toEqual(['collector.mjs', 'consumer.mjs', 'shop.mjs', 'stats.mjs']);
     isolated = await mkdtemp(path.join(tmpdir(), 'clickstream-bundles-'));
-    for (const name of ['collector.mjs', 'consumer.mjs', 'shop.mjs']) await copyFile(path.join(outdir, name), path.join(isolated, name));
+    for (const name of ['collector.mjs', 'consumer.mjs', 'shop.mjs', 'stats.mjs']) await copyFile(path.join(outdir, name), path.join(isolated, name));
   });
   afterAll(async () => {
     await Promise.all(running.map((p) => p.stop('SIGKILL')));
@@ -106,6 +106,21 @@ describe('npm run build: one bundle per function', () => {
       expect((await fetch(`http://127.0.0.1:${port}${asset}`)).status, asset).toBe(200);
     }
     expect((await shop.stop()).code).toBe(0);
+  });
+
+  it('the stats bundle serves the dashboard data from Postgres, from a directory without node_modules', async () => {
+    const port = await freePort();
+    const stats = start('stats (isolated)', path.join(isolated, 'stats.mjs'), {
+      ...baseEnv(),
+      DATABASE_URL: database.url,
+      STATS_PORT: String(port),
+      LOG_LEVEL: 'warn',
+    });
+    await stats.waitForOk(`http://127.0.0.1:${port}/api/stats/pipeline`);
+    const summary = await fetch(`http://127.0.0.1:${port}/api/stats/summary`);
+    expect(summary.status, stats.output()).toBe(200);
+    expect(await summary.json()).toMatchObject({ funnel: { viewed: 0, selected: 0, carted: 0 } });
+    expect((await stats.stop()).code).toBe(0);
   });
 
   it('the collector and shop bundles export { fetch } for fetch-style hosts, without starting a server', async () => {

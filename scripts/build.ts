@@ -4,6 +4,7 @@
  *   dist/collector.mjs  `node dist/collector.mjs` serves; `export default { fetch }` for fetch-style hosts
  *   dist/consumer.mjs   `node dist/consumer.mjs` consumes
  *   dist/shop.mjs       `node dist/shop.mjs` serves (the page and its files are embedded); `export default { fetch }`
+ *   dist/stats.mjs      `node dist/stats.mjs` serves the dashboard's data (/api/stats/*) from Postgres
  *
  * Everything is bundled except librdkafka's binding (@confluentinc/kafka-javascript), a native
  * addon: it is loaded from node_modules only when KAFKA_CLIENT selects it (the default on Node),
@@ -30,6 +31,7 @@ export const FUNCTIONS: readonly FunctionBundle[] = [
   { name: 'collector', main: 'functions/collector/node.ts', handler: 'functions/collector/handler.ts' },
   { name: 'consumer', main: 'functions/consumer/node.ts' },
   { name: 'shop', main: 'functions/shop/node.ts', handler: 'functions/shop/handler.ts' },
+  { name: 'stats', main: 'functions/stats/node.ts' },
 ];
 
 /** The bundle's entry: re-exports the handler, and runs the Node entry only when the bundle is the main module. */

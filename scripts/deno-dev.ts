@@ -1,8 +1,9 @@
 /**
- * `deno task dev`: the collector, consumer and shop as three Deno processes, given KAFKA_BROKERS and
- * DATABASE_URL (start them with `npm run broker:start` and any Postgres). Applies the migrations,
- * then serves the shop and the collector behind one origin on PORT (default 3000), as a deployment's
- * router would; the consumer's health is on CONSUMER_PORT (default 3001). Ctrl-C stops all three.
+ * `deno task dev`: the collector, consumer, shop and stats as four Deno processes, given KAFKA_BROKERS
+ * and DATABASE_URL (start them with `npm run broker:start` and any Postgres). Applies the migrations,
+ * then serves the shop (page and dashboard), the collector and the stats behind one origin on PORT
+ * (default 3000), as a deployment's router would; the consumer's health is on CONSUMER_PORT (default
+ * 3001). Ctrl-C stops all four.
  */
 import { openDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
@@ -41,6 +42,7 @@ if (missing.length > 0) {
 const port = Number(env.PORT || 3000);
 const collectorPort = port + 2;
 const shopPort = port + 3;
+const statsPort = port + 4;
 const consumerPort = Number(env.CONSUMER_PORT || 3001);
 
 const migrations = openDatabase(env.DATABASE_URL!, { poolSize: 1 });
@@ -67,11 +69,21 @@ function start(name: string, entry: string, extra: Record<string, string>): void
 start('collector', 'functions/collector/deno.ts', { PORT: String(collectorPort) });
 start('consumer', 'functions/consumer/deno.ts', { CONSUMER_PORT: String(consumerPort) });
 start('shop', 'functions/shop/deno.ts', { PORT: String(shopPort) });
+start('stats', 'functions/stats/deno.ts', {
+  STATS_PORT: String(statsPort),
+  STATS_METRICS_URLS: `collector=http://127.0.0.1:${collectorPort}/metrics,consumer=http://127.0.0.1:${consumerPort}/metrics`,
+});
 
-// One origin for the page and its API: /api/cart to the collector, the rest to the shop.
+// One origin for the pages and their APIs: /api/cart and /api/events to the collector, /api/stats/* to
+// the stats function, the rest to the shop.
 const router = Deno.serve({ port, onListen: () => {} }, async (request) => {
   const url = new URL(request.url);
-  const target = url.pathname === '/api/cart' ? collectorPort : shopPort;
+  const target =
+    url.pathname === '/api/cart' || url.pathname === '/api/events'
+      ? collectorPort
+      : url.pathname.startsWith('/api/stats/')
+        ? statsPort
+        : shopPort;
   try {
     return await fetch(`http://127.0.0.1:${target}${url.pathname}${url.search}`, {
       method: request.method,
@@ -88,11 +100,12 @@ console.error(
   [
     '',
     `  Shop:      http://localhost:${port}/`,
-    `  Collector: POST http://localhost:${port}/api/cart (directly on :${collectorPort})`,
+    `  Dashboard: http://localhost:${port}/dashboard (stats directly on :${statsPort})`,
+    `  Collector: POST http://localhost:${port}/api/cart and /api/events (directly on :${collectorPort})`,
     `  Consumer:  http://localhost:${consumerPort}/readyz`,
     `  Broker:    ${env.KAFKA_BROKERS}`,
     '',
-    '  Ctrl-C stops all three.',
+    '  Ctrl-C stops all four.',
     '',
   ].join('\n'),
 );

@@ -12,9 +12,10 @@ import { openDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { startCollectorService } from '../functions/collector/service.ts';
 import { startConsumerService } from '../functions/consumer/service.ts';
-import { configOrExit, createLogger, nodeClientKey, serveHardened } from '../functions/lib/node-process.ts';
+import { configOrExit, createLogger, nodeClientAddress, nodeClientKey, serveHardened } from '../functions/lib/node-process.ts';
 import { createApp as createShopApp } from '../functions/shop/app.ts';
 import { createNodeAssets } from '../functions/shop/node-assets.ts';
+import { createApp as createStatsApp } from '../functions/stats/app.ts';
 import { parseCollectorConfig, parseConsumerConfig } from '../shared/config.ts';
 import { repoRoot } from '../redpanda/kafka/jars.ts';
 import { provideBroker } from './dev/provide-broker.ts';
@@ -68,6 +69,7 @@ try {
     config: collectorConfig,
     logger,
     clientKey: nodeClientKey(collectorConfig.trustProxy),
+    clientAddress: nodeClientAddress(collectorConfig.trustProxy),
   });
   cleanups.push(() => collector.stop());
   const consumer = await startConsumerService({
@@ -78,10 +80,30 @@ try {
   });
   cleanups.push(() => consumer.stop());
 
+  // The dashboard's data: Postgres, and the collector's and consumer's ledgers read in-process.
+  const statsDatabase = openDatabase(consumerConfig.databaseUrl, { poolSize: 2 });
+  cleanups.push(() => statsDatabase.close());
+  const feeds = new AbortController();
+  const stats = createStatsApp({
+    db: statsDatabase.db,
+    metricsSources: [
+      { name: 'collector', read: () => collector.metrics.registry.metrics() },
+      { name: 'consumer', read: () => consumer.metrics.registry.metrics() },
+    ],
+    signal: feeds.signal,
+    logger,
+  });
+
   // In production each function is deployed on its own behind one origin; here one server plays that router.
-  const site = new Hono().route('/', createShopApp({ assets: createNodeAssets(), logger })).route('/', collector.app);
+  const site = new Hono()
+    .route('/', createShopApp({ assets: createNodeAssets(), logger }))
+    .route('/', collector.app)
+    .route('/', stats);
   const siteServer = serveHardened({ fetch: site.fetch, port: collectorConfig.port });
-  cleanups.push(() => closeServer(siteServer));
+  cleanups.push(() => {
+    feeds.abort();
+    return closeServer(siteServer);
+  });
   const healthServer = serveHardened({ fetch: consumer.app.fetch, port: consumerConfig.port });
   cleanups.push(() => closeServer(healthServer));
 
@@ -89,10 +111,11 @@ try {
     [
       '',
       `  Shop:      http://localhost:${collectorConfig.port}/`,
+      `  Dashboard: http://localhost:${collectorConfig.port}/dashboard`,
       `  Collector: POST http://localhost:${collectorConfig.port}/api/cart`,
       `  Consumer:  http://localhost:${consumerConfig.port}/readyz`,
       `  Metrics:   http://localhost:${collectorConfig.port}/metrics, http://localhost:${consumerConfig.port}/metrics`,
-      `  Postgres:  ${consumerConfig.databaseUrl.replace(/:[^:@/]*@/, ':***@')} (table clickstream_data)`,
+      `  Postgres:  ${consumerConfig.databaseUrl.replace(/:[^:@/]*@/, ':***@')} (tables clickstream_data, events)`,
       `  Broker:    ${collectorConfig.kafka.brokers.join(',')} (topic ${collectorConfig.kafka.topic})`,
       '',
       '  Ctrl-C stops everything this command started.',

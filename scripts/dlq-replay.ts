@@ -2,10 +2,13 @@
  * `npm run dlq:replay [-- --all] [-- --dry-run]`: sends dead letters from <KAFKA_TOPIC>.dlq back to
  * <KAFKA_TOPIC> once a fix makes them storable. Progress is kept by the consumer group
  * `<CONSUMER_GROUP>-dlq-replay`, so each letter is replayed once; a dry run commits nothing.
+ * With `--tracked`, the same for the browser tracker's events: <KAFKA_TOPIC>.events.dlq back to
+ * <KAFKA_TOPIC>.events, progress in `<CONSUMER_GROUP>-events-dlq-replay`.
  */
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { nodeBroker } from '../broker/for-node.ts';
+import { decodeTracked } from '../functions/consumer/decode-tracked.ts';
 import { createReplayHandler, type ReplayTally } from '../functions/consumer/replay.ts';
 import { configOrExit, createLogger } from '../functions/lib/node-process.ts';
 import { parseKafkaConfig } from '../shared/config.ts';
@@ -16,18 +19,28 @@ const { values: flags } = parseArgs({
     all: { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
     'idle-seconds': { type: 'string', default: '10' },
+    tracked: { type: 'boolean', default: false },
   },
 });
 const kafka = configOrExit(parseKafkaConfig);
-const groupId = `${process.env.CONSUMER_GROUP || 'clickstream-sink'}-dlq-replay${flags['dry-run'] ? `-dry-${Date.now()}` : ''}`;
+const groupId = `${process.env.CONSUMER_GROUP || 'clickstream-sink'}${flags.tracked ? '-events' : ''}-dlq-replay${flags['dry-run'] ? `-dry-${Date.now()}` : ''}`;
 const logger = createLogger('warn', 'dlq-replay');
-const topics = topicsFor(kafka.topic);
+const all = topicsFor(kafka.topic);
+const topics = flags.tracked ? { deadLetter: all.trackedDeadLetter, events: all.tracked } : { deadLetter: all.deadLetter, events: all.events };
 const broker = await nodeBroker(kafka, { deliveryTimeoutMs: 10_000 }, logger);
 const producer = await broker.createProducer();
 const consumer = await broker.createConsumer({ groupId, topics: [topics.deadLetter], maxBatchSize: 500 });
 
 const tally: ReplayTally = { replayed: 0, cameBack: 0, stillInvalid: 0, reasons: new Map() };
-const replay = createReplayHandler({ producer, eventsTopic: topics.events, all: flags.all, dryRun: flags['dry-run'], tally, runId: crypto.randomUUID() });
+const replay = createReplayHandler({
+  producer,
+  eventsTopic: topics.events,
+  all: flags.all,
+  dryRun: flags['dry-run'],
+  tally,
+  runId: crypto.randomUUID(),
+  ...(flags.tracked ? { isStorable: (letter) => decodeTracked(letter).ok } : {}),
+});
 let lastActivity = Date.now();
 void consumer.run(async (batch, context) => {
   lastActivity = Date.now();

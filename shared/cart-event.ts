@@ -14,7 +14,7 @@ const isRealInstant = (text: string): boolean => {
 };
 
 /** Username rules: 1..32 characters after trimming, well-formed Unicode, no control characters. */
-const username = z
+export const username = z
   .string({ error: 'must be a string' })
   .trim()
   .refine((s) => s.length > 0, 'must not be empty')
@@ -22,7 +22,7 @@ const username = z
   .refine((s) => s.isWellFormed(), 'must be well-formed Unicode')
   .refine((s) => !CONTROL_CHARACTER.test(s), 'must not contain control characters');
 
-const catalogValue = (option: CatalogOption) =>
+export const catalogValue = (option: CatalogOption) =>
   z
     .string({ error: 'must be a string or null' })
     .refine((value) => (CATALOG[option] as readonly string[]).includes(value), {
@@ -31,14 +31,15 @@ const catalogValue = (option: CatalogOption) =>
     .nullish()
     .transform((value) => value ?? null);
 
-const hexColor = z
+export const hexColor = z
   .string({ error: 'must be a string or null' })
   .regex(HEX_COLOR, 'must be a colour like #1a2b3c')
   .transform((value) => value.toLowerCase())
   .nullish()
   .transform((value) => value ?? null);
 
-const selection = {
+/** The seed's five options, each optional; shared with the tracker's add_to_cart and option_selected events. */
+export const selection = {
   category: catalogValue('category'),
   gender: catalogValue('gender'),
   style: catalogValue('style'),

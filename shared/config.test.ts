@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCollectorConfig, parseConsumerConfig, parseKafkaConfig } from './config.ts';
+import { parseCollectorConfig, parseConsumerConfig, parseKafkaConfig, parseStatsConfig } from './config.ts';
 import { ConfigError } from './errors.ts';
 
 const base = { KAFKA_BROKERS: 'localhost:19092' };
@@ -68,5 +68,20 @@ describe('configuration', () => {
   it('parses the consumer settings', () => {
     const config = parseConsumerConfig({ ...base, DATABASE_URL: 'postgres://u@h:5432/db', CONSUMER_MAX_BATCH: '500' });
     expect(config).toMatchObject({ databaseUrl: 'postgres://u@h:5432/db', maxBatchSize: 500, groupId: 'clickstream-sink' });
+  });
+
+  it('parses the stats settings: the database and the /metrics to show', () => {
+    const config = parseStatsConfig({
+      DATABASE_URL: 'postgres://u@h:5432/db',
+      STATS_METRICS_URLS: 'collector=http://c:3000/metrics, http://k:3001/metrics',
+    });
+    expect(config).toMatchObject({ port: 3002, databaseUrl: 'postgres://u@h:5432/db' });
+    expect(config.metricsUrls).toEqual([
+      { name: 'collector', url: 'http://c:3000/metrics' },
+      { name: 'source2', url: 'http://k:3001/metrics' },
+    ]);
+    expect(parseStatsConfig({ DATABASE_URL: 'postgres://u@h/db' }).metricsUrls).toEqual([]);
+    expect(() => parseStatsConfig({})).toThrow(/DATABASE_URL/);
+    expect(() => parseStatsConfig({ DATABASE_URL: 'postgres://u@h/db', STATS_METRICS_URLS: 'not a url' })).toThrow(/STATS_METRICS_URLS/);
   });
 });

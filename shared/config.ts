@@ -48,6 +48,14 @@ const consumerShape = {
   DATABASE_POOL_SIZE: positiveInt.default(4),
 };
 
+const statsShape = {
+  DATABASE_URL: z.url({ error: 'is required (postgres://user:password@host:port/database)' }),
+  STATS_PORT: port.default(3002),
+  STATS_METRICS_URLS: z.string().default(''),
+  DATABASE_POOL_SIZE: positiveInt.default(2),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
 export type KafkaClientName = 'confluent' | 'platformatic';
 
 export interface SaslSettings {
@@ -146,6 +154,36 @@ export function parseConsumerConfig(env: Env): ConsumerConfig {
     port: v.CONSUMER_PORT,
     groupId: v.CONSUMER_GROUP,
     maxBatchSize: v.CONSUMER_MAX_BATCH,
+    databasePoolSize: v.DATABASE_POOL_SIZE,
+    logLevel: v.LOG_LEVEL,
+  };
+}
+
+export interface StatsConfig {
+  readonly databaseUrl: string;
+  readonly port: number;
+  /** `name=url` pairs (or bare URLs) of the collector's and consumer's `/metrics`, shown on the dashboard. */
+  readonly metricsUrls: readonly { readonly name: string; readonly url: string }[];
+  readonly databasePoolSize: number;
+  readonly logLevel: string;
+}
+
+export function parseStatsConfig(env: Env): StatsConfig {
+  const v = parse(statsShape, env);
+  const metricsUrls = v.STATS_METRICS_URLS.split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const at = entry.indexOf('=');
+      return at > 0 ? { name: entry.slice(0, at), url: entry.slice(at + 1) } : { name: `source${i + 1}`, url: entry };
+    });
+  for (const { url } of metricsUrls) {
+    if (!URL.canParse(url)) throw new ConfigError(`Invalid configuration:\n  STATS_METRICS_URLS: "${url}" is not a URL`);
+  }
+  return {
+    databaseUrl: v.DATABASE_URL,
+    port: v.STATS_PORT,
+    metricsUrls,
     databasePoolSize: v.DATABASE_POOL_SIZE,
     logLevel: v.LOG_LEVEL,
   };

@@ -1,4 +1,4 @@
-import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import { Admin, Consumer, ProduceAcks, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { randomUUID } from 'node:crypto';
 
 // Minimal produce / consume helpers for tests of the test infrastructure itself.
@@ -12,10 +12,11 @@ export async function createTopic(brokers: string, topic: string, replicas = 1):
   }
 }
 
+/** acks=all: the client's default (leader only) loses the message when the leader is killed before replicating it. */
 export async function produce(brokers: string, topic: string, values: string[]): Promise<void> {
   const producer = new Producer({ clientId: 'infra-test', bootstrapBrokers: brokers.split(','), serializers: stringSerializers });
   try {
-    await producer.send({ messages: values.map((value) => ({ topic, value })) });
+    await producer.send({ messages: values.map((value) => ({ topic, value })), acks: ProduceAcks.ALL });
   } finally {
     await producer.close();
   }

@@ -18,8 +18,11 @@ const SCREENSHOT = new URL('../test-artifacts/shop.png', import.meta.url);
 const PRODUCE_DELAY_MS = 300;
 
 const recorded = new FakeProducer();
+// The tracker's events (web/tracker.js, POST /api/events) go to a topic of their own; this file checks carts.
+const tracked = new FakeProducer();
 const slowProducer: BrokerProducer = {
   produce: async (topic, messages) => {
+    if (topic === topicsFor('ui-test').tracked) return tracked.produce(topic, messages);
     await new Promise((resolve) => setTimeout(resolve, PRODUCE_DELAY_MS));
     return recorded.produce(topic, messages);
   },

@@ -1,7 +1,13 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
-import { fetchCatalog, newEventId, postCart } from './api.js';
+import { fetchCatalog, postCart } from './api.js';
+import { createTracker } from './tracker.js';
+
+// The clickstream tracker (web/tracker.js): page views, option changes and add-to-cart clicks,
+// queued in localStorage and batched to POST /api/events. POST /api/cart below is unchanged.
+const tracker = createTracker().start();
+tracker.track('page_view', { title: document.title });
 
 /** Visible names of the fields, also used to name the fields in the server's refusals. */
 const FIELD_LABELS = {
@@ -211,7 +217,12 @@ function Shop() {
   // The last cart whose fate is unknown (503, network), so that sending it again reuses its eventId.
   const unsettled = useRef(null);
 
-  const onSelect = (name, value) => setSelection((current) => ({ ...current, [name]: value }));
+  const onSelect = (name, value) => {
+    setSelection((current) => ({ ...current, [name]: value }));
+    tracker.identify(username);
+    // "Any" is the empty string: no value chosen.
+    tracker.track('option_selected', { option: name, value: value || null });
+  };
 
   async function addToCart(event) {
     event.preventDefault();
@@ -224,7 +235,15 @@ function Shop() {
     for (const name of Object.keys(catalog ?? {})) cart[name] = selection[name] || null;
     cart.hexColor = selection.hexColor;
     const key = JSON.stringify(cart);
-    const eventId = unsettled.current?.key === key ? unsettled.current.eventId : newEventId();
+    const retry = unsettled.current?.key === key;
+    // One id for the click and its cart: the tracker's add_to_cart (table events) and the cart row
+    // (table clickstream_data) share it. A retry of the same cart is the same click, so it is not tracked again.
+    const eventId = retry ? unsettled.current.eventId : tracker.newEventId();
+    if (!retry) {
+      tracker.identify(username);
+      const { username: _, ...chosen } = cart;
+      tracker.track('add_to_cart', chosen, { eventId, flush: true });
+    }
     const result = await postCart(eventId ? { eventId, ...cart } : cart);
     unsettled.current = result.kind === 'unavailable' || result.kind === 'unreachable' ? { key, eventId } : null;
 

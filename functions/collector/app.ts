@@ -8,9 +8,11 @@ import { cartRequestSchema, describeIssues, type CartEvent } from '../../shared/
 import { utcTimestampMicros } from '../../shared/clock.ts';
 import { BrokerUnavailableError } from '../../shared/errors.ts';
 import type { Topics } from '../../shared/topics.ts';
-import type { ClientKey } from '../lib/client-key.ts';
+import type { ClientAddress, ClientKey } from '../lib/client-key.ts';
+import { createEventsRoute } from './events-route.ts';
 import { withDeadline } from '../../shared/deadline.ts';
 import { errorHandler, httpError } from '../lib/errors.ts';
+import { kindOf, readCapped } from '../lib/read-body.ts';
 import { type CollectorMetrics, createCollectorMetrics, mountMetrics, type RejectReason, secondsSince } from '../lib/metrics.ts';
 import { mountHealth } from '../lib/readiness.ts';
 import { type Logger, silentLogger } from '../../shared/logger.ts';
@@ -31,46 +33,14 @@ export interface CollectorDeps {
   readonly rateLimitPerMinute?: number;
   /** Names the client a request comes from; required when the rate limit is on. */
   readonly clientKey?: ClientKey;
+  /** The client's address, kept truncated on tracked events (`POST /api/events`); unknown when not given. */
+  readonly clientAddress?: ClientAddress;
   readonly logger?: Logger;
   readonly now?: () => string;
   readonly newEventId?: () => string;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * Reads at most `maxBytes` of the body, whatever Content-Length claims; null when there is more.
- * bodyLimit trusts a Content-Length header, and a Request's stream need not agree with it.
- */
-async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array | null> {
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
 
 function reasonForStatus(status: number): RejectReason {
   switch (status) {
@@ -122,6 +92,19 @@ export function createApp(deps: CollectorDeps): Hono {
 
   mountHealth(app, { broker: () => deps.producer.health() });
   mountMetrics(app, metrics.registry);
+
+  // The browser tracker's batches, in a sub-app of their own (functions/collector/events-route.ts).
+  app.route(
+    '/',
+    createEventsRoute({
+      producer: deps.producer,
+      topic: deps.topics.tracked,
+      produceTimeoutMs: deps.produceTimeoutMs,
+      metrics,
+      clientAddress: deps.clientAddress,
+      logger,
+    }),
+  );
 
   // Why a request was refused, when the status alone cannot tell (400: bad JSON or an invalid cart).
   const reasons = new WeakMap<Context, RejectReason>();

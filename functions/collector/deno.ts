@@ -1,12 +1,18 @@
 import { denoBroker } from '../../broker/for-deno.ts';
 import { parseCollectorConfig } from '../../shared/config.ts';
-import { configOrExit, createLogger, denoClientKey, onShutdown } from '../lib/deno-process.ts';
+import { configOrExit, createLogger, denoClientAddress, denoClientKey, onShutdown } from '../lib/deno-process.ts';
 import { startCollectorService } from './service.ts';
 
 const config = configOrExit(parseCollectorConfig);
 const logger = createLogger(config.logLevel, 'collector');
 const broker = configOrExit(() => denoBroker(config.kafka, { deliveryTimeoutMs: config.produceTimeoutMs }, logger));
-const collector = await startCollectorService({ broker, config, logger, clientKey: denoClientKey(config.trustProxy) });
+const collector = await startCollectorService({
+  broker,
+  config,
+  logger,
+  clientKey: denoClientKey(config.trustProxy),
+  clientAddress: denoClientAddress(config.trustProxy),
+});
 const server = Deno.serve(
   {
     port: config.port,

@@ -1,7 +1,7 @@
 import { nodeBroker } from '../../broker/for-node.ts';
 import { parseCollectorConfig } from '../../shared/config.ts';
 import { createCollectorMetrics } from '../lib/metrics.ts';
-import { configOrExit, createLogger, nodeClientKey, onShutdown, serveHardened } from '../lib/node-process.ts';
+import { configOrExit, createLogger, nodeClientAddress, nodeClientKey, onShutdown, serveHardened } from '../lib/node-process.ts';
 import { startCollectorService } from './service.ts';
 
 const config = configOrExit(parseCollectorConfig);
@@ -13,6 +13,7 @@ const collector = await startCollectorService({
   logger,
   metrics: createCollectorMetrics({ processMetrics: true }),
   clientKey: nodeClientKey(config.trustProxy),
+  clientAddress: nodeClientAddress(config.trustProxy),
 });
 const server = serveHardened({ fetch: collector.app.fetch, port: config.port }, (info) =>
   logger.info({ port: info.port }, `collector listening on http://localhost:${info.port}`),

@@ -4,7 +4,7 @@ import type { CollectorConfig } from '../../shared/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { topicSpecs, topicsFor } from '../../shared/topics.ts';
-import type { ClientKey } from '../lib/client-key.ts';
+import type { ClientAddress, ClientKey } from '../lib/client-key.ts';
 import { type CollectorMetrics, createCollectorMetrics } from '../lib/metrics.ts';
 import { createApp } from './app.ts';
 import { ensureTopicsEventually } from '../lib/ensure-topics.ts';
@@ -25,6 +25,8 @@ export async function startCollectorService(deps: {
   readonly metrics?: CollectorMetrics;
   /** How the runtime tells clients apart (socket address, or X-Forwarded-For behind a trusted proxy). */
   readonly clientKey?: ClientKey;
+  /** The client's address for tracked events (kept truncated); unknown when not given. */
+  readonly clientAddress?: ClientAddress;
 }): Promise<CollectorService> {
   const { broker, config, logger } = deps;
   if (config.rateLimitPerMinute > 0 && !deps.clientKey) {
@@ -46,6 +48,7 @@ export async function startCollectorService(deps: {
     corsOrigins: config.corsOrigins,
     rateLimitPerMinute: config.rateLimitPerMinute,
     clientKey: deps.clientKey,
+    clientAddress: deps.clientAddress,
     metrics,
     logger,
   });

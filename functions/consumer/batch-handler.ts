@@ -6,7 +6,10 @@ import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, sleep } from '../lib
 import type { DeadLetter } from './dead-letter.ts';
 import { decodeCart } from './decode-cart.ts';
 
-type SourcedRow = CartRow & { readonly source: IncomingMessage };
+/** A message decoded into a row for one table, or why it can never be one. */
+export type DecodedRow<Row> = { ok: true; row: Row } | { ok: false; reason: string };
+
+type Sourced<Row> = { readonly row: Row; readonly source: IncomingMessage };
 
 export interface SinkDeps {
   /** Inserts rows idempotently; throws a RetriableError when the database is unreachable. */
@@ -26,6 +29,27 @@ export interface SinkDeps {
  * when everything in it is durable, so its offsets are committed only then.
  */
 export function createBatchHandler(deps: SinkDeps): BatchHandler {
+  return createLandingHandler<CartRow>({
+    ...deps,
+    decode: (message) => {
+      const decoded = decodeCart(message);
+      return decoded.ok
+        ? { ok: true, row: { event: decoded.event, partition: message.partition, offset: message.offset } }
+        : decoded;
+    },
+    insert: deps.insertCarts,
+  });
+}
+
+export interface LandingDeps<Row> extends Omit<SinkDeps, 'insertCarts'> {
+  /** Turns a message into a row, or says why it never can be one (it is then dead-lettered). */
+  readonly decode: (message: IncomingMessage) => DecodedRow<Row>;
+  /** Inserts rows idempotently in one statement; RetriableError when the database is unreachable, FatalError when it refuses the data. */
+  readonly insert: (rows: readonly Row[]) => Promise<InsertResult>;
+}
+
+/** The batch handler for any table: decode, one idempotent insert, dead letters, retries; see createBatchHandler. */
+export function createLandingHandler<Row>(deps: LandingDeps<Row>): BatchHandler {
   const logger = deps.logger ?? silentLogger;
 
   async function untilDone<T>(what: string, work: () => Promise<T>, signal: AbortSignal): Promise<T> {
@@ -50,11 +74,11 @@ export function createBatchHandler(deps: SinkDeps): BatchHandler {
    * per row of the batch.
    */
   async function landRows(
-    rows: readonly SourcedRow[],
+    rows: readonly Sourced<Row>[],
     signal: AbortSignal,
   ): Promise<{ inserted: number; refused: DeadLetter[] }> {
     try {
-      const { inserted } = await untilDone('insert', () => deps.insertCarts(rows), signal);
+      const { inserted } = await untilDone('insert', () => deps.insert(rows.map((r) => r.row)), signal);
       return { inserted, refused: [] };
     } catch (error) {
       // Only a refusal of the data itself is isolated; an outage, a shutdown or a bug fails the batch uncommitted.
@@ -70,11 +94,11 @@ export function createBatchHandler(deps: SinkDeps): BatchHandler {
   }
 
   return async (batch: readonly IncomingMessage[], { signal }) => {
-    const rows: SourcedRow[] = [];
+    const rows: Sourced<Row>[] = [];
     const letters: DeadLetter[] = [];
     for (const message of batch) {
-      const decoded = decodeCart(message);
-      if (decoded.ok) rows.push({ event: decoded.event, partition: message.partition, offset: message.offset, source: message });
+      const decoded = deps.decode(message);
+      if (decoded.ok) rows.push({ row: decoded.row, source: message });
       else letters.push({ message, reason: decoded.reason });
     }
 

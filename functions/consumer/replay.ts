@@ -23,8 +23,11 @@ export function createReplayHandler(options: {
   readonly tally: ReplayTally;
   /** Marks what this run replays, so letters it sends back into the pipeline are recognised if they return. */
   readonly runId: string;
+  /** Whether a letter would now be stored; the cart decoder unless told (the tracked-events DLQ passes its own). */
+  readonly isStorable?: (letter: IncomingMessage) => boolean;
 }): BatchHandler {
   const { producer, eventsTopic, tally } = options;
+  const isStorable = options.isStorable ?? ((letter: IncomingMessage) => decodeCart(letter).ok);
   return async (batch: readonly IncomingMessage[]) => {
     const replay = [];
     for (const letter of batch) {
@@ -34,7 +37,7 @@ export function createReplayHandler(options: {
       }
       const reason = letter.headers['dlq.reason'] ?? 'unknown';
       tally.reasons.set(reason, (tally.reasons.get(reason) ?? 0) + 1);
-      if (!options.all && !decodeCart(letter).ok) {
+      if (!options.all && !isStorable(letter)) {
         tally.stillInvalid++;
         continue;
       }

@@ -38,3 +38,15 @@ export function addressKey(address: string): string {
   if (prefix.length < 4 || prefix.some((n) => !Number.isInteger(n) || n < 0 || n > 0xffff)) return bare;
   return `${prefix.map((n) => n.toString(16)).join(':')}::/64`;
 }
+
+/** The address a request comes from, as the runtime knows it (undefined when it cannot tell). Entries provide it. */
+export type ClientAddress = (c: Context) => string | undefined;
+
+/** The socket's address, or X-Forwarded-For's last entry when `trustProxy` (the same rule as `clientKeyOf`), unnarrowed. */
+export function clientAddressOf(socketAddress: string | undefined, forwardedFor: string | undefined, trustProxy: boolean): string | undefined {
+  if (trustProxy && forwardedFor) {
+    const last = forwardedFor.split(',').map((part) => part.trim()).filter(Boolean).at(-1);
+    if (last && looksLikeAddress(last)) return last;
+  }
+  return socketAddress;
+}

@@ -3,7 +3,7 @@ import pino from 'pino';
 import type { Env } from '../../shared/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { type ClientKey, clientKeyOf } from './client-key.ts';
+import { type ClientAddress, clientAddressOf, type ClientKey, clientKeyOf } from './client-key.ts';
 
 // Just the slice of Deno's API used here, so that tsc (which has no Deno types) can check this file.
 declare const Deno: {
@@ -61,5 +61,13 @@ export function denoClientKey(trustProxy: boolean): ClientKey {
   return (c: Context) => {
     const remote = (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
     return clientKeyOf(remote?.hostname, c.req.header('x-forwarded-for'), trustProxy);
+  };
+}
+
+/** The client's address on Deno (from the connection info passed as Hono's env), for tracked events. */
+export function denoClientAddress(trustProxy: boolean): ClientAddress {
+  return (c: Context) => {
+    const remote = (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
+    return clientAddressOf(remote?.hostname, c.req.header('x-forwarded-for'), trustProxy);
   };
 }

@@ -27,6 +27,19 @@ export interface MetricsOptions {
   readonly processMetrics?: boolean;
 }
 
+/** Why the collector refused a tracked event; one label value of `clickstream_tracked_rejected_total`. */
+export const TRACKED_REJECT_REASONS = ['invalid', 'batch_refused', 'broker_unavailable'] as const;
+
+/** A second consumer's ledger in the same registry, its names starting with `prefix` instead of `clickstream`. */
+export interface ConsumerMetricsOptions extends MetricsOptions {
+  readonly registry?: Registry;
+  /** Metric name prefix; `clickstream` by default. */
+  readonly prefix?: string;
+  /** What the messages are and where they land, for the help texts. */
+  readonly what?: string;
+  readonly table?: string;
+}
+
 export interface CollectorMetrics {
   readonly registry: Registry;
   /** Every `POST /api/cart` request, whatever became of it. */
@@ -37,6 +50,14 @@ export interface CollectorMetrics {
   /** 202 answers: events the client was told are safe. */
   readonly acknowledged: Counter;
   readonly produceSeconds: Histogram;
+  /** `POST /api/events`: events in the batches received, whatever became of them. */
+  readonly trackedReceived: Counter;
+  /** Tracked events the broker acknowledged and the client was told are safe. */
+  readonly trackedAccepted: Counter;
+  /** Tracked events refused, by reason (invalid, batch_refused, broker_unavailable). */
+  readonly trackedRejected: Counter<'reason'>;
+  /** Events the trackers' full queues discarded, as the trackers report them. */
+  readonly trackerDropped: Counter;
 }
 
 export interface ConsumerMetrics {
@@ -76,6 +97,13 @@ export function createCollectorMetrics(options: MetricsOptions = {}): CollectorM
   });
   // Every reason shows from the start, at 0, so a dashboard's rate() has a series to work on.
   for (const reason of REJECT_REASONS) rejected.labels(reason).inc(0);
+  const trackedRejected = new Counter({
+    name: 'clickstream_tracked_rejected_total',
+    help: 'Tracked events refused, by reason; none of them was produced.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of TRACKED_REJECT_REASONS) trackedRejected.labels(reason).inc(0);
   return {
     registry,
     received: new Counter({ name: 'clickstream_received_total', help: 'POST /api/cart requests received.', registers }),
@@ -96,50 +124,69 @@ export function createCollectorMetrics(options: MetricsOptions = {}): CollectorM
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+    trackedReceived: new Counter({
+      name: 'clickstream_tracked_received_total',
+      help: 'Events in POST /api/events batches received.',
+      registers,
+    }),
+    trackedAccepted: new Counter({
+      name: 'clickstream_tracked_accepted_total',
+      help: 'Tracked events the broker acknowledged and the client was told are safe.',
+      registers,
+    }),
+    trackedRejected,
+    trackerDropped: new Counter({
+      name: 'clickstream_tracker_dropped_total',
+      help: "Events discarded by trackers' full queues in the browser, as the trackers report them.",
+      registers,
+    }),
   };
 }
 
-export function createConsumerMetrics(options: MetricsOptions = {}): ConsumerMetrics {
-  const registry = newRegistry(options);
+export function createConsumerMetrics(options: ConsumerMetricsOptions = {}): ConsumerMetrics {
+  const registry = options.registry ?? newRegistry(options);
   const registers = [registry];
+  const p = options.prefix ?? 'clickstream';
+  const what = options.what ?? 'the events topic';
+  const table = options.table ?? 'clickstream_data';
   return {
     registry,
     consumed: new Counter({
-      name: 'clickstream_consumed_total',
-      help: 'Messages read from the events topic whose batch landed durably.',
+      name: `${p}_consumed_total`,
+      help: `Messages read from ${what} whose batch landed durably.`,
       registers,
     }),
-    inserted: new Counter({ name: 'clickstream_inserted_total', help: 'Rows inserted into clickstream_data.', registers }),
+    inserted: new Counter({ name: `${p}_inserted_total`, help: `Rows inserted into ${table}.`, registers }),
     duplicatesSkipped: new Counter({
-      name: 'clickstream_duplicates_skipped_total',
+      name: `${p}_duplicates_skipped_total`,
       help: 'Events not inserted because their event_id was already stored.',
       registers,
     }),
     deadLettered: new Counter({
-      name: 'clickstream_dead_lettered_total',
+      name: `${p}_dead_lettered_total`,
       help: 'Messages written to the dead-letter topic.',
       registers,
     }),
     lag: new Gauge({
-      name: 'clickstream_consumer_lag',
-      help: 'Messages on the events topic not yet landed, per partition (high watermark - next offset to commit).',
+      name: `${p}_consumer_lag`,
+      help: `Messages on ${what} not yet landed, per partition (high watermark - next offset to commit).`,
       labelNames: ['partition'] as const,
       registers,
     }),
     outage: new Gauge({
-      name: 'clickstream_consumer_outage',
+      name: `${p}_consumer_outage`,
       help: '1 while a dependency is down and the consumer retries without committing, else 0.',
       registers,
     }),
     batchSize: new Histogram({
-      name: 'clickstream_batch_size',
+      name: `${p}_batch_size`,
       help: 'Messages per batch handed to the consumer.',
       buckets: BATCH_BUCKETS,
       registers,
     }),
     insertSeconds: new Histogram({
-      name: 'clickstream_insert_seconds',
-      help: 'Duration of each successful batch insert into Postgres.',
+      name: `${p}_insert_seconds`,
+      help: `Duration of each successful batch insert into ${table}.`,
       buckets: LATENCY_BUCKETS,
       registers,
     }),

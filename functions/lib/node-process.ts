@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import pino from 'pino';
 import { ConfigError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { type ClientKey, clientKeyOf } from './client-key.ts';
+import { type ClientAddress, clientAddressOf, type ClientKey, clientKeyOf } from './client-key.ts';
 
 /** Parses configuration once; a bad variable ends the process with a message naming it. */
 export function configOrExit<T>(parse: (env: NodeJS.ProcessEnv) => T): T {
@@ -112,4 +112,17 @@ export function serveHardened(
 /** The client's key on Node: the socket's address, or X-Forwarded-For's last entry when `trustProxy`. */
 export function nodeClientKey(trustProxy: boolean): ClientKey {
   return (c: Context) => clientKeyOf(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), trustProxy);
+}
+
+/** The client's address on Node, for the events route to truncate: the socket's, or X-Forwarded-For's last entry when `trustProxy`. */
+export function nodeClientAddress(trustProxy: boolean): ClientAddress {
+  return (c: Context) => {
+    let socket: string | undefined;
+    try {
+      socket = getConnInfo(c).remote.address;
+    } catch {
+      socket = undefined; // app.request() in tests has no socket
+    }
+    return clientAddressOf(socket, c.req.header('x-forwarded-for'), trustProxy);
+  };
 }

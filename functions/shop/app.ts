@@ -27,22 +27,32 @@ export function createApp(deps: ShopDeps): Hono {
   const app = new Hono();
   app.onError(errorHandler(logger));
 
-  // The CSP carries the import map's hash, so index.html is read once and served from memory,
-  // which keeps the page and its policy in step.
-  let page: Promise<Page> | undefined;
-  const loadPage = (): Promise<Page> =>
-    (page ??= readPage(deps.assets).catch((error: unknown) => {
-      page = undefined;
-      throw error;
-    }));
+  // The CSP carries each page's import map hash, so each page is read once and served from memory,
+  // which keeps a page and its policy in step. Every other answer gets the shop page's policy.
+  const pages = new Map<string, Promise<Page>>();
+  const loadPage = (file: string): Promise<Page> => {
+    let page = pages.get(file);
+    if (!page) {
+      page = readPage(deps.assets, file).catch((error: unknown) => {
+        pages.delete(file);
+        throw error;
+      });
+      pages.set(file, page);
+    }
+    return page;
+  };
+  const pageFileOf = (path: string) => (path === '/dashboard' ? 'dashboard.html' : 'index.html');
 
-  app.use(async (c, next) => (await loadPage()).securityHeaders(c, next));
+  app.use(async (c, next) => (await loadPage(pageFileOf(c.req.path))).securityHeaders(c, next));
 
-  app.get('/', etag(), async (c) => {
-    const { html } = await loadPage();
+  const servePage = (file: string) => async (c: Context) => {
+    const { html } = await loadPage(file);
     if (html === null) return c.notFound();
-    return c.body(html, 200, { 'Content-Type': contentTypeOf('index.html'), 'Cache-Control': CACHE_PAGE });
-  });
+    return c.body(html, 200, { 'Content-Type': contentTypeOf(file), 'Cache-Control': CACHE_PAGE });
+  };
+  app.get('/', etag(), servePage('index.html'));
+  // The pipeline's live dashboard; its data comes from the stats function (functions/stats/).
+  app.get('/dashboard', etag(), servePage('dashboard.html'));
 
   app.get('/static/:path{.+}', etag(), (c) => {
     const path = c.req.param('path');
@@ -65,8 +75,8 @@ export function createApp(deps: ShopDeps): Hono {
   return app;
 }
 
-async function readPage(assets: AssetSource): Promise<Page> {
-  const html = await assets.read('index.html');
+async function readPage(assets: AssetSource, file: string): Promise<Page> {
+  const html = await assets.read(file);
   const importMap = html === null ? null : importMapText(new TextDecoder().decode(html));
   const hash = importMap === null ? null : await sha256Source(importMap);
   return { html, securityHeaders: securityHeaders(hash) };

@@ -21,6 +21,11 @@ export const VENDOR_FILES: Readonly<Record<string, string>> = {
   'vendor/preact/hooks.module.js.map': 'preact/hooks/dist/hooks.module.js.map',
   'vendor/htm/htm.module.js': 'htm/dist/htm.module.js',
   'vendor/htm/preact.module.js': 'htm/preact/index.module.js',
+  // Chart.js's ESM build for the dashboard: its entry, the chunk it imports relatively, and its one
+  // dependency (bare `@kurkle/color`, which the dashboard's import map resolves).
+  'vendor/chart.js/chart.js': 'chart.js/dist/chart.js',
+  'vendor/chart.js/chunks/index.js': 'chart.js/dist/chunks/index.js',
+  'vendor/kurkle-color/color.esm.js': '@kurkle/color/dist/color.esm.js',
 };
 
 export interface AssetLocation {

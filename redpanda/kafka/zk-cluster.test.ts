@@ -27,6 +27,7 @@ describe('startZkCluster', () => {
 
     await cluster.kafka[0]!.kill();
     await cluster.kafka[0]!.restart();
+    await cluster.waitHealthy();
 
     const meta = await probeMetadata('127.0.0.1', cluster.kafka[1]!.port);
     expect(meta.brokerIds.sort()).toEqual([1, 2]);

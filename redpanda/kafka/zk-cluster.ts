@@ -46,6 +46,8 @@ export type ZkCluster = {
   readonly zookeeperConnect: string;
   readonly kafka: ClusterNode[];
   readonly zookeeper: ClusterNode[];
+  /** Waits until every broker is registered and no partition lacks a leader or an in-sync replica. */
+  waitHealthy(timeoutMs?: number): Promise<void>;
   /** Brokers first (controlled shutdown needs ZooKeeper), then ZooKeeper. */
   stop(): Promise<void>;
   kill(): Promise<void>;
@@ -141,13 +143,22 @@ export async function startZkCluster(opts: ZkClusterOptions): Promise<ZkCluster>
     await Promise.all(kafka.map((n) => n.stop()));
     await Promise.all(zookeeper.map((n) => n.stop()));
   };
+  let unhealthy = '';
+  const waitHealthy = (ms = timeoutMs): Promise<void> =>
+    waitUntil(ms, async () => {
+      const live = kafka.filter((n) => n.running());
+      const meta = live[0] ? await probeMetadata('127.0.0.1', live[0].port, 2000, true).catch(() => null) : null;
+      const missing = brokerIds.filter((id) => !meta?.brokerIds.includes(id));
+      const lagging = meta?.partitions.filter((p) => p.leader < 0 || p.isr.length < p.replicas.length) ?? [];
+      unhealthy = meta
+        ? `brokers missing [${missing.join(',')}], partitions without leader or full ISR: ${lagging.map((p) => `${p.topic}-${p.partition}`).join(', ')}`
+        : 'no broker answers metadata';
+      return meta !== null && missing.length === 0 && lagging.length === 0;
+    }, () => unhealthy);
   try {
     await Promise.all(zookeeper.map((n) => n.start()));
     await Promise.all(kafka.map((n) => n.start()));
-    await waitUntil(timeoutMs, async () => {
-      const meta = await probeMetadata('127.0.0.1', kafkaPorts[0]!).catch(() => null);
-      return meta !== null && brokerIds.every((id) => meta.brokerIds.includes(id));
-    }, () => `brokers ${brokerIds.join(',')} never all registered\n${logTail(kafka[0]!.logFile)}`);
+    await waitHealthy();
   } catch (err) {
     await Promise.all(all.map((n) => n.kill()));
     throw err;
@@ -158,6 +169,7 @@ export async function startZkCluster(opts: ZkClusterOptions): Promise<ZkCluster>
     zookeeperConnect,
     kafka,
     zookeeper,
+    waitHealthy,
     stop,
     kill: async () => {
       await Promise.all(all.map((n) => n.kill()));

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { cartEventSchema, cartRequestSchema } from '../shared/cart-event.ts';
+import { parseSummary } from './broker.ts';
+import { parseArgs } from './config.ts';
+import { cartEventFor, cartRequestFor } from './events.ts';
+import { buildReport, formatReport, machineInfo } from './report.ts';
+import { percentile } from './stats.ts';
+
+describe('bench helpers', () => {
+  it('makes valid, distinct, repeatable carts', () => {
+    const base = Date.parse('2026-01-02T03:04:05.678Z');
+    const ids = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const event = cartEventFor(42, i, base);
+      expect(cartEventSchema.safeParse(event).success).toBe(true);
+      expect(cartRequestSchema.safeParse(cartRequestFor(i)).success).toBe(true);
+      ids.add(event.eventId);
+    }
+    expect(ids.size).toBe(2000);
+    expect(cartEventFor(42, 7, base)).toEqual(cartEventFor(42, 7, base));
+    expect(cartEventFor(43, 7, base).eventId).not.toBe(cartEventFor(42, 7, base).eventId);
+  });
+
+  it("reads ProducerPerformance's closing line, not its periodic ones", () => {
+    expect(
+      parseSummary(
+        '1000000 records sent, 180000.5 records/sec (39.67 MB/sec), 150.23 ms avg latency, 600.00 ms max latency, 140 ms 50th, 300 ms 95th, 400 ms 99th, 500 ms 99.9th.',
+      ),
+    ).toEqual({ records: 1_000_000, recordsPerSec: 180_001, mbPerSec: 39.67, avgLatencyMs: 150.23, p50Ms: 140, p99Ms: 400 });
+    expect(parseSummary('77457 records sent, 15395.9 records/sec (3.31 MB/sec), 133.0 ms avg latency, 411.0 ms max latency.')).toBeUndefined();
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    const samples = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(percentile(samples, 50)).toBe(50);
+    expect(percentile(samples, 99)).toBe(99);
+    expect(percentile(samples, 100)).toBe(100);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  it('parses flags', () => {
+    expect(parseArgs(['--quick']).sink.events).toBe(50_000);
+    expect(parseArgs([]).sink.events).toBe(1_000_000);
+    expect(parseArgs(['--batch=5000']).sink.consumerMaxBatch).toBe(5000);
+    expect(parseArgs(['--only=sink,e2e']).stages).toEqual(['sink', 'e2e']);
+    expect(() => parseArgs(['--only=nope'])).toThrow(/unknown stage/);
+    expect(() => parseArgs(['--fast'])).toThrow(/unknown option/);
+  });
+
+  it('reports n/a, not a pass, for stages that did not run', () => {
+    const report = buildReport({
+      config: parseArgs(['--quick', '--only=sink']),
+      startedAt: new Date().toISOString(),
+      machineAtStart: machineInfo(),
+      measured: { failures: [] },
+    });
+    expect(report.targets.every((t) => t.pass === null)).toBe(true);
+    expect(report.collector.eventsPerSec).toBeNull();
+    expect(formatReport(report)).toContain('| collector vs bare node:http | n/a');
+  });
+});
