@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../../redpanda/kafka/jars.ts';
@@ -23,8 +24,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('fault tests: every acknowledged event stored exactly once', () => {
   it('survives the broker being SIGKILLed and restarted mid-load', async () => {
-    const kafka = await startKafka({ dataDir: path.join(repoRoot, `.data/test/fault-kafka-${crypto.randomUUID().slice(0, 8)}`) });
-    cleanups.push(() => kafka.stop());
+    const kafkaDir = path.join(repoRoot, `.data/test/fault-kafka-${crypto.randomUUID().slice(0, 8)}`);
+    const kafka = await startKafka({ dataDir: kafkaDir });
+    cleanups.push(() => rm(kafkaDir, { recursive: true, force: true }), () => kafka.stop());
     const database = await freshDatabase('fault_broker');
     cleanups.push(() => database.drop());
     const scenario = await startScenario('broker-sigkill', { brokers: kafka.brokers, databaseUrl: database.url });
