@@ -47,9 +47,10 @@ function bars(report: BenchReport): Bar[] {
   add(p4, ',.0f', 'collector', r.rss.collectorMB, 'measured', (v) => `${Math.round(v)} MB`);
   add(p4, ',.0f', 'consumer', r.rss.consumerMB, 'measured', (v) => `${Math.round(v)} MB`);
   add(p4, ',.0f', 'consumer target', TARGETS.consumerRssMB, 'target', (v) => `${Math.round(v)} MB`);
-  const p5 = 'Targets: measured / target (1 = just met)';
+  const blocked = r.targets.find((t) => t.note);
+  const p5 = `Targets: measured / target (1 = just met)${blocked ? `; * ${blocked.note}` : ''}`;
   for (const t of r.targets) {
-    add(p5, '.1f', t.name, t.score, t.pass ? 'pass' : 'miss', (v) => `${v.toFixed(2)} ${t.pass ? 'pass' : 'MISS'}${t.note ? ` (${t.note})` : ''}`);
+    add(p5, '.1f', t.name, t.score, t.pass ? 'pass' : 'miss', (v) => `${v.toFixed(2)} ${t.pass ? 'pass' : 'MISS'}${t.note ? ' *' : ''}`);
   }
   return out;
 }
@@ -68,7 +69,8 @@ function spec(report: BenchReport): vl.TopLevelSpec {
     },
     background: 'white',
     padding: 16,
-    columns: 2,
+    columns: 1,
+    spacing: 24,
     concat: panels.map((panel) => {
       const values = data.filter((b) => b.panel === panel);
       const max = Math.max(...values.map((b) => b.value), 1);
@@ -85,7 +87,7 @@ function spec(report: BenchReport): vl.TopLevelSpec {
         : [];
       return {
         title: { text: panel, anchor: 'start' as const, fontSize: 13 },
-        width: 300,
+        width: 420,
         height: { step: 24 },
         data: { values },
         layer: [

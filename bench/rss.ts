@@ -93,18 +93,27 @@ function machineBusySeconds(): number {
 /**
  * Per named process (the bench process itself is added as `bench`), plus `machine`: every process
  * on the box, and `others`: machine minus the named ones, that is the neighbours' share (and any
- * process of ours not named).
+ * process of ours not named). Sampled every 500 ms, so that a process that exits before stop()
+ * (a tool run to completion) still counts up to its last sample.
  */
 export function meterCpu(targets: Record<string, CpuTarget>): { stop(): CpuUse } {
   const all: Record<string, CpuTarget> = { bench: { pid: process.pid }, ...targets };
   const read = (t: CpuTarget) => (t.pid === undefined ? 0 : t.tree ? treeCpuSeconds(t.pid) : cpuSecondsOf(t.pid));
   const start = Object.fromEntries(Object.entries(all).map(([name, t]) => [name, read(t)]));
+  const last = { ...start };
+  const sample = () => {
+    for (const [name, t] of Object.entries(all)) last[name] = Math.max(last[name]!, read(t));
+  };
+  const timer = setInterval(sample, 500);
+  timer.unref();
   const machineStart = machineBusySeconds();
   const t0 = performance.now();
   return {
     stop() {
+      clearInterval(timer);
+      sample();
       const seconds = (performance.now() - t0) / 1000;
-      const use = Object.fromEntries(Object.entries(all).map(([name, t]) => [name, round2((read(t) - start[name]!) / seconds)]));
+      const use = Object.fromEntries(Object.keys(all).map((name) => [name, round2((last[name]! - start[name]!) / seconds)]));
       const machine = round2((machineBusySeconds() - machineStart) / seconds);
       const ours = Object.values(use).reduce((sum, n) => sum + n, 0);
       return { ...use, machine, others: round2(Math.max(0, machine - ours)) };

@@ -204,6 +204,10 @@ async function drainWithFloor(config: BenchConfig, services: SinkServices): Prom
   );
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
+    for (const deadline = Date.now() + 60_000; !child.output().includes('floor consumer ready'); ) {
+      if (!child.running() || Date.now() > deadline) throw new Error(`floor consumer did not start:\n${child.output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const cpu = meterCpu({ floor: { pid: child.pid }, postgres: { pid: services.postgresPid, tree: true } });
     const wall = performance.now();
     const drain = await timeDrain({
@@ -226,6 +230,7 @@ async function drainWithFloor(config: BenchConfig, services: SinkServices): Prom
   } finally {
     await sql.end();
     await child.stop();
-    if (child.output().trim()) say(`floor consumer said:\n${child.output().slice(-2000)}`);
+    const said = child.output().replace('floor consumer ready\n', '').trim();
+    if (said) say(`floor consumer said:\n${said.slice(-2000)}`);
   }
 }
