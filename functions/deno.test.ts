@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../redpanda/kafka/free-port.ts';
 import { freshDatabase, type FreshDatabase } from '../test/fresh-database.ts';
-import { baseEnv, DENO, spawnFunction, type SpawnedFunction } from './spawn-function.ts';
+import { baseEnv, DENO, spawnProcess, type SpawnedProcess } from '../test/spawn-process.ts';
 
 // The Deno entries as a deployment runs them: two `deno run` processes on the platformatic client,
 // the real broker and a real Postgres, stopped the way an orchestrator stops them.
 describe('the pipeline on Deno (real broker, real Postgres)', () => {
   let database: FreshDatabase;
-  const running: SpawnedFunction[] = [];
+  const running: SpawnedProcess[] = [];
 
   beforeAll(async () => {
     database = await freshDatabase('deno');
@@ -33,8 +33,8 @@ describe('the pipeline on Deno (real broker, real Postgres)', () => {
       CONSUMER_PORT: String(consumerPort),
       LOG_LEVEL: 'warn',
     };
-    const collector = spawnFunction('collector', DENO, ['run', '-A', 'functions/collector/deno.ts'], env);
-    const consumer = spawnFunction('consumer', DENO, ['run', '-A', 'functions/consumer/deno.ts'], env);
+    const collector = spawnProcess('collector', DENO, ['run', '-A', 'functions/collector/deno.ts'], env);
+    const consumer = spawnProcess('consumer', DENO, ['run', '-A', 'functions/consumer/deno.ts'], env);
     running.push(collector, consumer);
     await Promise.all([
       collector.waitForOk(`http://127.0.0.1:${collectorPort}/readyz`),

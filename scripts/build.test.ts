@@ -4,7 +4,7 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { baseEnv, REPO_ROOT, spawnFunction, type SpawnedFunction } from '../functions/spawn-function.ts';
+import { baseEnv, REPO_ROOT, spawnProcess, type SpawnedProcess } from '../test/spawn-process.ts';
 import { freePort } from '../redpanda/kafka/free-port.ts';
 import { freshDatabase, type FreshDatabase } from '../test/fresh-database.ts';
 import { buildFunctions } from './build.ts';
@@ -16,7 +16,7 @@ describe('npm run build: one bundle per function', () => {
   const outdir = path.join(REPO_ROOT, '.data', `build-test-${randomUUID().slice(0, 8)}`);
   let isolated: string;
   let database: FreshDatabase;
-  const running: SpawnedFunction[] = [];
+  const running: SpawnedProcess[] = [];
   const suffix = randomUUID().slice(0, 8);
   const kafkaEnv = () => ({
     ...baseEnv(),
@@ -40,7 +40,7 @@ describe('npm run build: one bundle per function', () => {
   });
 
   function start(name: string, file: string, env: Record<string, string>) {
-    const spawned = spawnFunction(name, process.execPath, [file], env);
+    const spawned = spawnProcess(name, process.execPath, [file], env);
     running.push(spawned);
     return spawned;
   }
@@ -132,7 +132,7 @@ describe('npm run build: one bundle per function', () => {
       `console.log(JSON.stringify({ ready: ready.status, page: page.status, type: page.headers.get('content-type') }));`,
       `process.exit(0);`,
     ].join('\n');
-    const child = spawnFunction('fetch probe', process.execPath, ['--input-type=module', '-e', probe], {
+    const child = spawnProcess('fetch probe', process.execPath, ['--input-type=module', '-e', probe], {
       ...kafkaEnv(),
       KAFKA_CLIENT: 'platformatic',
     });

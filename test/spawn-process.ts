@@ -16,7 +16,7 @@ export function baseEnv(): Record<string, string> {
   return Object.fromEntries(keep.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
 }
 
-export interface SpawnedFunction {
+export interface SpawnedProcess {
   readonly name: string;
   readonly child: ChildProcess;
   /** The last lines it wrote, for failure messages. */
@@ -27,7 +27,7 @@ export interface SpawnedFunction {
   stop(signal?: NodeJS.Signals, killAfterMs?: number): Promise<{ code: number | null; signal: string | null; ms: number }>;
 }
 
-export function spawnFunction(name: string, command: string, args: string[], env: Record<string, string>): SpawnedFunction {
+export function spawnProcess(name: string, command: string, args: string[], env: Record<string, string>): SpawnedProcess {
   const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
