@@ -26,7 +26,9 @@ process.on('exit', () => {
 const setpriv = process.platform === 'linux' && existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : null;
 
 export function spawnNode(name: string, entry: string, env: Record<string, string>, port: number): NodeChild {
-  const nodeArgs = ['--import', 'tsx', path.join(repoRoot, entry)];
+  // BENCH_CPU_PROF=dir: each child writes a V8 CPU profile there on exit (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+  const nodeArgs = [...profile, '--import', 'tsx', path.join(repoRoot, entry)];
   const [command, args] = setpriv
     ? [setpriv, ['--pdeathsig', 'KILL', '--', process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];

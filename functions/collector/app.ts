@@ -1,5 +1,4 @@
 import { type Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { rateLimiter, type RateLimitInfo } from 'hono-rate-limiter';
@@ -150,12 +149,6 @@ export function createApp(deps: CollectorDeps): Hono {
       }
       await next();
     },
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => {
-        throw refuse(c, 'too_large', 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
-      },
-    }),
     async (c) => {
       const bytes = await readCapped(c.req.raw, MAX_BODY_BYTES);
       if (bytes === null) throw refuse(c, 'too_large', 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });

@@ -81,8 +81,6 @@ export function createEventsRoute(deps: EventsRouteDeps): Hono {
     if (!/^(application\/json|text\/plain)\s*(;|$)/i.test(contentType)) {
       throw refuse(415, 'content-type must be application/json');
     }
-    const declared = Number(c.req.header('content-length') ?? 0);
-    if (declared > MAX_EVENTS_BODY_BYTES) throw refuse(413, `body larger than ${MAX_EVENTS_BODY_BYTES} bytes`);
     const bytes = await readCapped(c.req.raw, MAX_EVENTS_BODY_BYTES);
     if (bytes === null) throw refuse(413, `body larger than ${MAX_EVENTS_BODY_BYTES} bytes`);
 
