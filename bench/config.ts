@@ -49,7 +49,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   };
   for (const flag of flags) {
     const name = flag.slice(2).split('=')[0]!;
-    if (!['quick', 'batch', 'only', 'help'].includes(name)) throw new Error(`unknown option ${flag} (try --help)`);
+    if (!['quick', 'batch', 'partitions', 'only', 'help'].includes(name)) throw new Error(`unknown option ${flag} (try --help)`);
   }
   const only = text('only')?.split(',').map((s) => s.trim());
   for (const name of only ?? []) {
@@ -61,17 +61,19 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       'npm run bench [-- --quick] [-- --batch=N]\n' +
         '  --quick    small sizes (CI): about 2-3 minutes including broker start\n' +
         '  --batch=N  CONSUMER_MAX_BATCH for the consumer under test (default 2000)\n' +
+        '  --partitions=N  partitions of the bench topics (default 6, the collector\'s default)\n' +
         `  --only=a,b run only these stages (${STAGES.join(', ')}); writes bench/results/partial.*\n`,
     );
     process.exit(0);
   }
   const quick = flags.has('--quick');
   const consumerMaxBatch = value('batch') ?? 2000;
+  const partitions = value('partitions') ?? 6;
   return quick
     ? {
         quick,
         stages,
-        partitions: 6,
+        partitions,
         collector: { connections: 64, warmupSeconds: 1, durationSeconds: 3 },
         broker: { records: 200_000 },
         sink: { events: 50_000, floorEvents: 3_000, consumerMaxBatch },
@@ -80,7 +82,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     : {
         quick,
         stages,
-        partitions: 6,
+        partitions,
         collector: { connections: 64, warmupSeconds: 2, durationSeconds: 10 },
         broker: { records: 1_000_000 },
         sink: { events: 1_000_000, floorEvents: 20_000, consumerMaxBatch },

@@ -5,11 +5,18 @@
  * quotes and backslashes in user text survive unchanged.
  */
 export function toPgArrayLiteral(values: readonly (string | number | null)[]): string {
-  let out = '{';
+  const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ',';
     const value = values[i];
-    out += value === null ? 'NULL' : `"${String(value).replace(/[\\"]/g, '\\$&')}"`;
+    if (value === null || value === undefined) parts[i] = 'NULL';
+    else {
+      const text = String(value);
+      // Most values (ids, times, catalogue words) need no escaping: skip the copy a replace would make.
+      parts[i] = NEEDS_ESCAPE.test(text) ? `"${text.replace(ESCAPED, '\\$&')}"` : `"${text}"`;
+    }
   }
-  return `${out}}`;
+  return `{${parts.join(',')}}`;
 }
+
+const NEEDS_ESCAPE = /[\\"]/;
+const ESCAPED = /[\\"]/g;

@@ -34,6 +34,7 @@ const collectorShape = {
   ...kafkaShape,
   PORT: port.default(3000),
   PRODUCE_TIMEOUT_MS: positiveInt.default(5000),
+  KAFKA_LINGER_MS: nonNegativeInt.max(1000).default(5),
   CORS_ORIGINS: z.string().default(''),
   RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(0),
   TRUST_PROXY: flag.default(false),
@@ -46,6 +47,7 @@ const consumerShape = {
   CONSUMER_GROUP: z.string().min(1).default('clickstream-sink'),
   CONSUMER_MAX_BATCH: positiveInt.default(1000),
   DATABASE_POOL_SIZE: positiveInt.default(4),
+  CONSUMER_PARALLEL_INSERTS: positiveInt.max(16).default(2),
 };
 
 const statsShape = {
@@ -80,6 +82,8 @@ export interface CollectorConfig {
   readonly kafka: KafkaConfig;
   readonly port: number;
   readonly produceTimeoutMs: number;
+  /** How long the producer gathers messages into one request per partition (librdkafka's linger.ms). */
+  readonly lingerMs: number;
   /** Origins allowed to post cross-origin; empty means same-origin only. */
   readonly corsOrigins: readonly string[];
   /** Carts one client may post per minute (answered 429 past it); 0 turns the limit off. */
@@ -96,6 +100,8 @@ export interface ConsumerConfig {
   readonly groupId: string;
   readonly maxBatchSize: number;
   readonly databasePoolSize: number;
+  /** Statements one batch's rows are split across, on separate connections at once. */
+  readonly parallelInserts: number;
   readonly logLevel: string;
 }
 
@@ -139,6 +145,7 @@ export function parseCollectorConfig(env: Env): CollectorConfig {
     kafka: kafkaConfig(v),
     port: v.PORT,
     produceTimeoutMs: v.PRODUCE_TIMEOUT_MS,
+    lingerMs: v.KAFKA_LINGER_MS,
     corsOrigins: v.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
     trustProxy: v.TRUST_PROXY,
@@ -155,6 +162,7 @@ export function parseConsumerConfig(env: Env): ConsumerConfig {
     groupId: v.CONSUMER_GROUP,
     maxBatchSize: v.CONSUMER_MAX_BATCH,
     databasePoolSize: v.DATABASE_POOL_SIZE,
+    parallelInserts: v.CONSUMER_PARALLEL_INSERTS,
     logLevel: v.LOG_LEVEL,
   };
 }

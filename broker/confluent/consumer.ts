@@ -46,6 +46,9 @@ export async function createConfluentConsumer(
     'queued.min.messages': 5000,
     'fetch.max.bytes': 2 * 1024 * 1024,
     'js.consumer.max.cache.size.per.worker.ms': 500,
+    // With the caps above, librdkafka's default 1 s pause before fetching again for a full queue
+    // left the consumer idle between partitions: 23.8k → 26.9k rows/s when draining a backlog.
+    'fetch.queue.backoff.ms': 20,
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [...options.topics] });

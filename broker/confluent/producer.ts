@@ -30,6 +30,7 @@ export async function createConfluentProducer(
     const producer = kafka.producer({
       kafkaJS: { acks: -1, idempotent: true, compression: KafkaJS.CompressionTypes.LZ4 },
       'linger.ms': settings.lingerMs ?? 5,
+      'socket.nagle.disable': true,
       'message.timeout.ms': settings.deliveryTimeoutMs,
     });
     try {

@@ -3,7 +3,8 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { rateLimiter, type RateLimitInfo } from 'hono-rate-limiter';
 import type { BrokerProducer } from '../../shared/broker-port.ts';
-import { cartRequestSchema, describeIssues, type CartEvent } from '../../shared/cart-event.ts';
+import { cartRequestSchema, describeIssues, type CartEvent, type CartRequest } from '../../shared/cart-event.ts';
+import { fastCartRequest } from '../../shared/cart-fast-path.ts';
 import { utcTimestampMicros } from '../../shared/clock.ts';
 import { BrokerUnavailableError } from '../../shared/errors.ts';
 import type { Topics } from '../../shared/topics.ts';
@@ -167,11 +168,15 @@ export function createApp(deps: CollectorDeps): Hono {
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         throw refuse(c, 'invalid', 400, { error: `body must be a JSON object, not ${kindOf(body)}` });
       }
-      const parsed = cartRequestSchema.safeParse(body);
-      if (!parsed.success) {
-        throw refuse(c, 'invalid', 400, { error: 'invalid cart', fields: describeIssues(parsed.error) });
+      let cart: CartRequest | undefined = fastCartRequest(body);
+      if (!cart) {
+        const parsed = cartRequestSchema.safeParse(body);
+        if (!parsed.success) {
+          throw refuse(c, 'invalid', 400, { error: 'invalid cart', fields: describeIssues(parsed.error) });
+        }
+        cart = parsed.data;
       }
-      const { eventId = newEventId(), ...selection } = parsed.data;
+      const { eventId = newEventId(), ...selection } = cart;
       const event: CartEvent = { type: 'add_to_cart', eventId, createdAt: now(), ...selection };
       const started = performance.now();
       const produced = deps.producer.produce(deps.topics.events, [{ key: event.username, value: JSON.stringify(event) }]).then(

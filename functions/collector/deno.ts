@@ -5,7 +5,7 @@ import { startCollectorService } from './service.ts';
 
 const config = configOrExit(parseCollectorConfig);
 const logger = createLogger(config.logLevel, 'collector');
-const broker = configOrExit(() => denoBroker(config.kafka, { deliveryTimeoutMs: config.produceTimeoutMs }, logger));
+const broker = configOrExit(() => denoBroker(config.kafka, { deliveryTimeoutMs: config.produceTimeoutMs, lingerMs: config.lingerMs }, logger));
 const collector = await startCollectorService({
   broker,
   config,

@@ -18,7 +18,7 @@ function collector(): Promise<CollectorService> {
     starting = (async () => {
       const config = parseCollectorConfig(process.env);
       const logger = createLogger(config.logLevel, 'collector');
-      const broker = await nodeBroker(config.kafka, { deliveryTimeoutMs: config.produceTimeoutMs }, logger);
+      const broker = await nodeBroker(config.kafka, { deliveryTimeoutMs: config.produceTimeoutMs, lingerMs: config.lingerMs }, logger);
       return startCollectorService({
         broker,
         config,

@@ -6,7 +6,7 @@ import { startCollectorService } from './service.ts';
 
 const config = configOrExit(parseCollectorConfig);
 const logger = createLogger(config.logLevel, 'collector');
-const broker = await nodeBroker(config.kafka, { deliveryTimeoutMs: config.produceTimeoutMs }, logger);
+const broker = await nodeBroker(config.kafka, { deliveryTimeoutMs: config.produceTimeoutMs, lingerMs: config.lingerMs }, logger);
 const collector = await startCollectorService({
   broker,
   config,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from '../../shared/broker-port.ts';
 import { DatabaseUnavailableError, FatalError } from '../../shared/errors.ts';
 import type { CartRow } from '../../db/insert-carts.ts';
-import { createBatchHandler } from './batch-handler.ts';
+import { createBatchHandler, splitForStatements } from './batch-handler.ts';
 import type { DeadLetter } from './dead-letter.ts';
 import { toDeadLetterMessage } from './dead-letter.ts';
 
@@ -163,5 +163,64 @@ describe('decoding', () => {
     const m = { ...message('x', true), value: new Uint8Array([0xff, 0xfe, 0x7b]) };
     await f.run([m]);
     expect(f.letters[0]!.reason).toBe('value is not valid UTF-8');
+  });
+});
+
+describe('splitForStatements', () => {
+  it('splits evenly into at most the asked number of slices, none under 250 rows', () => {
+    const items = Array.from({ length: 1000 }, (_, i) => i);
+    expect(splitForStatements(items, 2).map((s) => s.length)).toEqual([500, 500]);
+    expect(splitForStatements(items, 3).map((s) => s.length)).toEqual([334, 334, 332]);
+    expect(splitForStatements(items.slice(0, 499), 2).map((s) => s.length)).toEqual([499]);
+    expect(splitForStatements([], 4)).toEqual([[]]);
+    expect(splitForStatements(items, 2).flat()).toEqual(items);
+  });
+});
+
+describe('batch handler with parallel inserts', () => {
+  it('runs the slices at once, and settles only when every slice has', async () => {
+    const started: number[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let finished = 0;
+    const handler = createBatchHandler({
+      insertCarts: async (rows) => {
+        started.push(rows.length);
+        if (started.length === 1) throw new Error('a bug in one slice');
+        await gate;
+        finished++;
+        return { inserted: rows.length, duplicates: 0 };
+      },
+      deadLetter: async () => {},
+      parallelInserts: 2,
+    });
+    const batch = Array.from({ length: 600 }, (_, i) => message(cart(`u${i}`)));
+    let settled = false;
+    const outcome = handler(batch, { signal: new AbortController().signal }).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(started).toEqual([300, 300]);
+    expect(settled).toBe(false);
+    release();
+    await expect(outcome).rejects.toThrow('a bug in one slice');
+    expect(finished).toBe(1);
+  });
+
+  it('lands a split batch whole: every row once, the counts summed', async () => {
+    const stored = new Set<string>();
+    const landed: number[] = [];
+    const handler = createBatchHandler({
+      insertCarts: async (rows) => {
+        let inserted = 0;
+        for (const row of rows) if (!stored.has(row.event.eventId) && stored.add(row.event.eventId)) inserted++;
+        return { inserted, duplicates: rows.length - inserted };
+      },
+      deadLetter: async () => {},
+      parallelInserts: 4,
+      onLanded: ({ inserted, duplicates }) => landed.push(inserted, duplicates),
+    });
+    const batch = Array.from({ length: 1000 }, (_, i) => message(cart(`u${i}`)));
+    await handler([...batch, ...batch.slice(0, 10)], { signal: new AbortController().signal });
+    expect(stored.size).toBe(1000);
+    expect(landed).toEqual([1000, 10]);
   });
 });

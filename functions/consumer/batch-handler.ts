@@ -21,6 +21,24 @@ export interface SinkDeps {
   /** Called with true when an outage starts and false when it ends, for readiness and metrics. */
   readonly onOutage?: (down: boolean, error?: Error) => void;
   readonly onLanded?: (stats: { consumed: number; inserted: number; duplicates: number; deadLettered: number }) => void;
+  /**
+   * Statements a batch's rows are split across, run at once on separate connections; 1 by default.
+   * A batch is one partition's messages, and librdkafka tends to hand over one partition at a time
+   * while draining a backlog, so this is what puts a second Postgres core to work.
+   */
+  readonly parallelInserts?: number;
+}
+
+/** Rows below which a batch is not split: a statement's fixed cost outweighs the parallelism. */
+const MIN_ROWS_PER_STATEMENT = 250;
+
+/** Up to `parts` contiguous slices of about equal length, none shorter than MIN_ROWS_PER_STATEMENT. */
+export function splitForStatements<T>(items: readonly T[], parts: number): T[][] {
+  const count = Math.max(1, Math.min(parts, Math.floor(items.length / MIN_ROWS_PER_STATEMENT)));
+  const size = Math.ceil(items.length / count);
+  const slices: T[][] = [];
+  for (let i = 0; i < items.length; i += size) slices.push(items.slice(i, i + size));
+  return slices.length > 0 ? slices : [[]];
 }
 
 /**
@@ -102,7 +120,15 @@ export function createLandingHandler<Row>(deps: LandingDeps<Row>): BatchHandler 
       else letters.push({ message, reason: decoded.reason });
     }
 
-    const landed = await landRows(rows, signal);
+    // Every slice settles before the batch does, so nothing still writes once the batch has failed.
+    const settled = await Promise.allSettled(splitForStatements(rows, deps.parallelInserts ?? 1).map((slice) => landRows(slice, signal)));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const landed = { inserted: 0, refused: [] as DeadLetter[] };
+    for (const s of settled as PromiseFulfilledResult<{ inserted: number; refused: DeadLetter[] }>[]) {
+      landed.inserted += s.value.inserted;
+      landed.refused.push(...s.value.refused);
+    }
     letters.push(...landed.refused);
 
     if (letters.length > 0) {

@@ -1,5 +1,6 @@
 import { cartEventSchema, describeIssues, type CartEvent } from '../../shared/cart-event.ts';
 import type { IncomingMessage } from '../../shared/broker-port.ts';
+import { fastCartEvent } from '../../shared/cart-fast-path.ts';
 
 export type Decoded = { ok: true; event: CartEvent } | { ok: false; reason: string };
 
@@ -20,6 +21,8 @@ export function decodeCart(message: IncomingMessage): Decoded {
   } catch {
     return { ok: false, reason: 'value is not JSON' };
   }
+  const canonical = fastCartEvent(json);
+  if (canonical) return { ok: true, event: canonical };
   const parsed = cartEventSchema.safeParse(json);
   if (!parsed.success) {
     const fields = describeIssues(parsed.error);

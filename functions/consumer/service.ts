@@ -68,6 +68,7 @@ export async function startConsumerService(deps: {
       return result;
     },
     deadLetter: (letters) => deadLetterProducer.produce(topics.deadLetter, letters.map(toDeadLetterMessage)),
+    parallelInserts: config.parallelInserts,
     logger,
     onOutage: (down, error) => {
       databaseOutage = down ? (error?.message ?? 'unavailable') : undefined;
