@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { nodeFlagsOf } from './child.ts';
 import { cartEventSchema, cartRequestSchema } from '../shared/cart-event.ts';
 import { parseSummary } from './broker.ts';
 import { parseArgs } from './config.ts';
@@ -7,6 +10,15 @@ import { buildReport, formatReport, machineInfo } from './report.ts';
 import { percentile } from './stats.ts';
 
 describe('bench helpers', () => {
+  it('runs the consumer with the Node flags of npm run consume, which compose.yaml uses too', () => {
+    const flags = nodeFlagsOf('consume');
+    expect(flags.some((f) => f.startsWith('--max-old-space-size='))).toBe(true);
+    const compose = parseYaml(readFileSync('compose.yaml', 'utf8')) as { services: Record<string, { command?: string[] }> };
+    const command = compose.services.consumer!.command!;
+    expect(command.slice(0, 1 + flags.length)).toEqual(['node', ...flags]);
+    expect(nodeFlagsOf('start')).toEqual([]);
+  });
+
   it('makes valid, distinct, repeatable carts', () => {
     const base = Date.parse('2026-01-02T03:04:05.678Z');
     const ids = new Set<string>();

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../redpanda/kafka/jars.ts';
 
@@ -25,10 +25,28 @@ process.on('exit', () => {
 // The kernel kills the child when this process dies, even by SIGKILL (as redpanda/kafka/java-process.ts does).
 const setpriv = process.platform === 'linux' && existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : null;
 
-export function spawnNode(name: string, entry: string, env: Record<string, string>, port: number): NodeChild {
+/**
+ * The Node flags an npm script gives its entry (`node --max-old-space-size=128 --import tsx …` gives
+ * `--max-old-space-size=128`), so the bench runs a function exactly as `npm run <script>` does.
+ */
+export function nodeFlagsOf(script: string): string[] {
+  const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const words = scripts[script]?.split(/\s+/) ?? [];
+  if (words[0] !== 'node') return [];
+  const end = words.indexOf('--import');
+  return words.slice(1, end === -1 ? undefined : end);
+}
+
+export function spawnNode(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  port: number,
+  nodeFlags: readonly string[] = [],
+): NodeChild {
   // BENCH_CPU_PROF=dir: each child writes a V8 CPU profile there on exit (open it in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
-  const nodeArgs = [...profile, '--import', 'tsx', path.join(repoRoot, entry)];
+  const nodeArgs = [...nodeFlags, ...profile, '--import', 'tsx', path.join(repoRoot, entry)];
   const [command, args] = setpriv
     ? [setpriv, ['--pdeathsig', 'KILL', '--', process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];

@@ -1,3 +1,4 @@
+import { DEFAULT_TOPIC_PARTITIONS } from '../shared/config.ts';
 /** What one run measures, and how much of it: `--quick` for CI, the full sizes otherwise. */
 export const STAGES = ['collector', 'broker', 'sink', 'e2e'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -61,14 +62,14 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       'npm run bench [-- --quick] [-- --batch=N]\n' +
         '  --quick    small sizes (CI): about 2-3 minutes including broker start\n' +
         '  --batch=N  CONSUMER_MAX_BATCH for the consumer under test (default 2000)\n' +
-        '  --partitions=N  partitions of the bench topics (default 6, the collector\'s default)\n' +
+        '  --partitions=N  partitions of the bench topics (default: the app\'s, KAFKA_TOPIC_PARTITIONS)\n' +
         `  --only=a,b run only these stages (${STAGES.join(', ')}); writes bench/results/partial.*\n`,
     );
     process.exit(0);
   }
   const quick = flags.has('--quick');
   const consumerMaxBatch = value('batch') ?? 2000;
-  const partitions = value('partitions') ?? 6;
+  const partitions = value('partitions') ?? DEFAULT_TOPIC_PARTITIONS;
   return quick
     ? {
         quick,

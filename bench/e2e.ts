@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import postgres from 'postgres';
 import { freePort } from '../redpanda/kafka/free-port.ts';
-import { spawnNode } from './child.ts';
+import { nodeFlagsOf, spawnNode } from './child.ts';
 import type { BenchConfig } from './config.ts';
 import { cartRequestFor } from './events.ts';
 import { int, say, status } from './progress.ts';
@@ -88,7 +88,7 @@ export async function benchE2e(
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   try {
     await collector.waitFor('/readyz');
-    consumer = spawnNode('consumer', 'functions/consumer/node.ts', { ...env, CONSUMER_PORT: String(consumerPort) }, consumerPort);
+    consumer = spawnNode('consumer', 'functions/consumer/node.ts', { ...env, CONSUMER_PORT: String(consumerPort) }, consumerPort, nodeFlagsOf('consume'));
     consumerRss = watchRss(consumer.pid);
     await consumer.waitFor('/readyz');
 

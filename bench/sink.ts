@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { freePort } from '../redpanda/kafka/free-port.ts';
-import { spawnNode } from './child.ts';
+import { nodeFlagsOf, spawnNode } from './child.ts';
 import { cpuMsPer } from './collector.ts';
 import type { BenchConfig } from './config.ts';
 import { type DrainResult, timeDrain } from './drain.ts';
@@ -80,6 +80,7 @@ async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
       CONSUMER_MAX_BATCH: String(config.sink.consumerMaxBatch),
     },
     port,
+    nodeFlagsOf('consume'),
   );
   const rss = watchRss(child.pid);
   try {
