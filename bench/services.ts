@@ -42,8 +42,8 @@ export async function startServices(): Promise<BenchServices> {
   say('starting Kafka (KRaft, Apache Kafka 4) and embedded Postgres 18 in .data/bench/ ...');
   const [kafkaResult, pgResult] = await Promise.allSettled([
     timed('Kafka', startKafka({ dataDir: kafkaDir, heap: '1g' })),
-    // fast: fsync and synchronous_commit off, as in the tests.
-    timed('Postgres', startLocalPostgres({ dataDir: pgDir, database: 'bench', fast: true })),
+    // fast: fsync and synchronous_commit off, as in the tests; commit times for the end-to-end latency.
+    timed('Postgres', startLocalPostgres({ dataDir: pgDir, database: 'bench', fast: true, commitTimestamps: true })),
   ]);
   const kafka = kafkaResult.status === 'fulfilled' ? kafkaResult.value : undefined;
   const pg = pgResult.status === 'fulfilled' ? pgResult.value : undefined;

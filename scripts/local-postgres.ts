@@ -34,6 +34,8 @@ export interface LocalPostgresOptions {
   readonly port?: number;
   /** Trade crash safety of the OS page cache for speed: for tests, never for `npm run dev`. */
   readonly fast?: boolean;
+  /** Record each transaction's commit time (track_commit_timestamp), for pg_xact_commit_timestamp(). */
+  readonly commitTimestamps?: boolean;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'unix_socket_directories=',
       ...(options.fast ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : []),
+      ...(options.commitTimestamps ? ['-c', 'track_commit_timestamp=on'] : []),
     ],
     onLog: keep,
     onError: keep,
