@@ -4,8 +4,8 @@ import { utcTimestampMicros } from '../shared/clock.ts';
 
 /**
  * Synthetic carts, the same for a given (seed, index): the topic pre-fill and the COPY ceiling
- * write the same rows without holding a million of them in memory. Event ids look random (as
- * crypto.randomUUID's do in production), so the primary key index sees random inserts, not appends.
+ * write the same rows without holding a million of them in memory. Event ids are UUIDv7s, as the
+ * shop's page (web/tracker.js) and the collector make them: time-ordered, random within a millisecond.
  */
 
 /** murmur3's 32-bit finaliser: a cheap, well-mixed hash of an integer. */
@@ -20,14 +20,14 @@ function mix(x: number): number {
 
 const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 
-/** A version-4-shaped UUID derived from (seed, i). */
-export function eventIdFor(seed: number, i: number): string {
-  const a = hex8(mix(seed ^ mix(i * 4 + 1)));
+/** A UUIDv7 for the millisecond `ms`, its random digits derived from (seed, i). */
+export function eventIdFor(seed: number, i: number, ms: number): string {
+  const time = Math.floor(ms).toString(16).padStart(12, '0');
   const b = hex8(mix(seed ^ mix(i * 4 + 2)));
   const c = hex8(mix(seed ^ mix(i * 4 + 3)));
   const d = hex8(mix(seed ^ mix(i * 4 + 4)));
   const variant = '89ab'[parseInt(c[0]!, 16) & 3];
-  return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}`;
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}`;
 }
 
 const pick = <T>(list: readonly T[], n: number): T => list[n % list.length]!;
@@ -48,10 +48,11 @@ export function cartRequestFor(i: number) {
 
 /** Cart i as the collector writes it to the topic; createdAt steps by one microsecond from `baseMs`. */
 export function cartEventFor(seed: number, i: number, baseMs: number): CartEvent {
+  const at = baseMs + i / 1000;
   return {
     type: 'add_to_cart',
-    eventId: eventIdFor(seed, i),
-    createdAt: utcTimestampMicros(baseMs + i / 1000),
+    eventId: eventIdFor(seed, i, at),
+    createdAt: utcTimestampMicros(at),
     ...cartRequestFor(i),
   };
 }

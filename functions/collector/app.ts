@@ -6,6 +6,7 @@ import type { BrokerProducer } from '../../shared/broker-port.ts';
 import { cartRequestSchema, describeIssues, type CartEvent, type CartRequest } from '../../shared/cart-event.ts';
 import { fastCartRequest } from '../../shared/cart-fast-path.ts';
 import { utcTimestampMicros } from '../../shared/clock.ts';
+import { uuidv7 } from '../../shared/uuidv7.ts';
 import { BrokerUnavailableError } from '../../shared/errors.ts';
 import type { Topics } from '../../shared/topics.ts';
 import type { ClientAddress, ClientKey } from '../lib/client-key.ts';
@@ -62,7 +63,7 @@ function reasonForStatus(status: number): RejectReason {
 export function createApp(deps: CollectorDeps): Hono {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? (() => utcTimestampMicros());
-  const newEventId = deps.newEventId ?? (() => crypto.randomUUID());
+  const newEventId = deps.newEventId ?? (() => uuidv7());
   const metrics = deps.metrics ?? createCollectorMetrics();
   const rateLimit = deps.rateLimitPerMinute ?? 0;
   if (rateLimit > 0 && !deps.clientKey) {
