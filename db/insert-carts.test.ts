@@ -61,4 +61,25 @@ describe('insertCarts on a real Postgres', () => {
     expect(first).toEqual({ inserted: 1, duplicates: 0 });
     expect(second).toEqual({ inserted: 0, duplicates: 2 });
   });
+
+  it('keeps backslashes, tabs and line breaks intact and NULL apart from the text "\\N"', async () => {
+    const usernames = ['back\\slash', 'tab\there', 'two\nlines', '\\N'];
+    const events = usernames.map((username) => cart({ username, category: null, hexColor: null }));
+    await insertCarts(database.db, events.map((event, i) => ({ event, partition: 1, offset: String(i) })));
+    const rows = await database.rows();
+    for (const event of events) {
+      const row = rows.find((r) => r.event_id === event.eventId)!;
+      expect([row.username, row.category, row.hex_color]).toEqual([event.username, null, null]);
+    }
+  });
+
+  it('counts a message and its redelivery in the same batch as one row and one duplicate', async () => {
+    const event = cart({ username: 'twice-in-a-batch' });
+    const result = await insertCarts(database.db, [
+      { event, partition: 0, offset: '1' },
+      { event: cart(), partition: 0, offset: '2' },
+      { event, partition: 0, offset: '3' },
+    ]);
+    expect(result).toEqual({ inserted: 2, duplicates: 1 });
+  });
 });
