@@ -1,4 +1,4 @@
-import { DEFAULT_TOPIC_PARTITIONS } from '../shared/config.ts';
+import { DEFAULT_CONSUMER_MAX_BATCH, DEFAULT_TOPIC_PARTITIONS } from '../shared/config.ts';
 /** What one run measures, and how much of it: `--quick` for CI, the full sizes otherwise. */
 export const STAGES = ['collector', 'broker', 'sink', 'e2e'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -61,14 +61,14 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     process.stdout.write(
       'npm run bench [-- --quick] [-- --batch=N]\n' +
         '  --quick    small sizes (CI): about 2-3 minutes including broker start\n' +
-        '  --batch=N  CONSUMER_MAX_BATCH for the consumer under test (default 2000)\n' +
+        '  --batch=N  CONSUMER_MAX_BATCH for the consumer under test (default: the app\'s)\n' +
         '  --partitions=N  partitions of the bench topics (default: the app\'s, KAFKA_TOPIC_PARTITIONS)\n' +
         `  --only=a,b run only these stages (${STAGES.join(', ')}); writes bench/results/partial.*\n`,
     );
     process.exit(0);
   }
   const quick = flags.has('--quick');
-  const consumerMaxBatch = value('batch') ?? 2000;
+  const consumerMaxBatch = value('batch') ?? DEFAULT_CONSUMER_MAX_BATCH;
   const partitions = value('partitions') ?? DEFAULT_TOPIC_PARTITIONS;
   return quick
     ? {

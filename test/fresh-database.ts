@@ -5,7 +5,7 @@ import { migrateDatabase } from '../db/migrate.ts';
 
 export interface FreshDatabase extends DatabaseHandle {
   readonly url: string;
-  /** Every row of clickstream_data, oldest first. */
+  /** Every row of clickstream_data, oldest first; created_text always shows six digits of microseconds (::text drops trailing zeros). */
   rows(): Promise<Record<string, unknown>[]>;
   count(): Promise<number>;
   drop(): Promise<void>;
@@ -25,7 +25,7 @@ export async function freshDatabase(label: string, options: { migrate?: boolean 
   return {
     ...handle,
     url: url.href,
-    rows: () => raw`select *, creation_timestamp::text as created_text from clickstream_data order by creation_timestamp, event_id`,
+    rows: () => raw`select *, to_char(creation_timestamp, 'YYYY-MM-DD HH24:MI:SS.US') as created_text from clickstream_data order by creation_timestamp, event_id`,
     count: async () => Number((await raw`select count(*)::int as n from clickstream_data`)[0]!.n),
     async drop() {
       await handle.close();
