@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { nodeFlagsOf } from './child.ts';
+import { launchOf } from './child.ts';
 import { cartEventSchema, cartRequestSchema } from '../shared/cart-event.ts';
 import { parseSummary } from './broker.ts';
 import { parseArgs } from './config.ts';
@@ -10,13 +10,17 @@ import { buildReport, formatReport, machineInfo } from './report.ts';
 import { percentile } from './stats.ts';
 
 describe('bench helpers', () => {
-  it('runs the consumer with the Node flags of npm run consume, which compose.yaml uses too', () => {
-    const flags = nodeFlagsOf('consume');
-    expect(flags.some((f) => f.startsWith('--max-old-space-size='))).toBe(true);
-    const compose = parseYaml(readFileSync('compose.yaml', 'utf8')) as { services: Record<string, { command?: string[] }> };
-    const command = compose.services.consumer!.command!;
-    expect(command.slice(0, 1 + flags.length)).toEqual(['node', ...flags]);
-    expect(nodeFlagsOf('start')).toEqual([]);
+  it('runs the consumer as npm run consume does, which compose.yaml does too', () => {
+    const { env, nodeFlags } = launchOf('consume');
+    expect(nodeFlags.some((f) => f.startsWith('--max-old-space-size='))).toBe(true);
+    expect(env).toEqual({ MALLOC_ARENA_MAX: '2' });
+    const compose = parseYaml(readFileSync('compose.yaml', 'utf8')) as {
+      services: Record<string, { command?: string[]; environment?: Record<string, string> }>;
+    };
+    const consumer = compose.services.consumer!;
+    expect(consumer.command!.slice(0, 1 + nodeFlags.length)).toEqual(['node', ...nodeFlags]);
+    expect(consumer.environment).toMatchObject(env);
+    expect(launchOf('start')).toEqual({ env: {}, nodeFlags: [] });
   });
 
   it('makes valid, distinct, repeatable carts', () => {

@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import postgres from 'postgres';
 import { freePort } from '../redpanda/kafka/free-port.ts';
-import { nodeFlagsOf, spawnNode } from './child.ts';
+import { launchOf, spawnNode } from './child.ts';
 import type { BenchConfig } from './config.ts';
 import { cartRequestFor } from './events.ts';
 import { int, say, status } from './progress.ts';
@@ -82,7 +82,8 @@ export async function benchE2e(
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   try {
     await collector.waitFor('/readyz');
-    consumer = spawnNode('consumer', 'functions/consumer/node.ts', { ...env, CONSUMER_PORT: String(consumerPort) }, consumerPort, nodeFlagsOf('consume'));
+    const consume = launchOf('consume');
+    consumer = spawnNode('consumer', 'functions/consumer/node.ts', { ...env, ...consume.env, CONSUMER_PORT: String(consumerPort) }, consumerPort, consume.nodeFlags);
     consumerRss = watchRss(consumer.pid);
     await consumer.waitFor('/readyz');
 

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { freePort } from '../redpanda/kafka/free-port.ts';
-import { nodeFlagsOf, spawnNode } from './child.ts';
+import { launchOf, spawnNode } from './child.ts';
 import { cpuMsPer } from './collector.ts';
 import type { BenchConfig } from './config.ts';
 import { type DrainResult, timeDrain } from './drain.ts';
@@ -67,6 +67,8 @@ export async function benchSink(config: BenchConfig, services: SinkServices): Pr
 async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
   const databaseUrl = await services.database('bench_sink');
   const port = await freePort();
+  // As npm run consume starts it: its heap cap and malloc arenas are part of what is measured.
+  const consume = launchOf('consume');
   const child = spawnNode(
     'consumer',
     'functions/consumer/node.ts',
@@ -78,9 +80,10 @@ async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
       CONSUMER_GROUP: `bench-sink-${crypto.randomUUID().slice(0, 8)}`,
       CONSUMER_PORT: String(port),
       CONSUMER_MAX_BATCH: String(config.sink.consumerMaxBatch),
+      ...consume.env,
     },
     port,
-    nodeFlagsOf('consume'),
+    consume.nodeFlags,
   );
   const rss = watchRss(child.pid);
   try {
