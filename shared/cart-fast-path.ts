@@ -48,6 +48,19 @@ function onlyKeys(value: object, keys: Set<string>): boolean {
   return true;
 }
 
+type Selection = Pick<CartEvent, 'category' | 'gender' | 'style' | 'size' | 'hexColor'>;
+
+/** The five options as zod returns them (absent as null), or undefined when one needs zod. */
+function selectionOf(value: Record<string, unknown>): Selection | undefined {
+  const category = option(value.category, CATEGORY);
+  const gender = option(value.gender, GENDER);
+  const style = option(value.style, STYLE);
+  const size = option(value.size, SIZE);
+  const hex = hexColor(value.hexColor);
+  if (category === MISS || gender === MISS || style === MISS || size === MISS || hex === MISS) return undefined;
+  return { category, gender, style, size, hexColor: hex };
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -64,13 +77,9 @@ export function fastCartRequest(value: unknown): CartRequest | undefined {
   const { eventId, username } = value;
   if (eventId !== undefined && (typeof eventId !== 'string' || !UUID.test(eventId))) return undefined;
   if (!isCanonicalUsername(username)) return undefined;
-  const category = option(value.category, CATEGORY);
-  const gender = option(value.gender, GENDER);
-  const style = option(value.style, STYLE);
-  const size = option(value.size, SIZE);
-  const hex = hexColor(value.hexColor);
-  if (category === MISS || gender === MISS || style === MISS || size === MISS || hex === MISS) return undefined;
-  const selection = { username, category, gender, style, size, hexColor: hex };
+  const options = selectionOf(value);
+  if (!options) return undefined;
+  const selection = { username, ...options };
   // zod keeps a key that is present but undefined (impossible in JSON, possible in a test).
   return 'eventId' in value ? { eventId: eventId as string | undefined, ...selection } : selection;
 }
@@ -81,11 +90,6 @@ export function fastCartEvent(value: unknown): CartEvent | undefined {
   const { eventId, createdAt, username } = value;
   if (typeof eventId !== 'string' || !UUID.test(eventId)) return undefined;
   if (!isCanonicalTimestamp(createdAt) || !isCanonicalUsername(username)) return undefined;
-  const category = option(value.category, CATEGORY);
-  const gender = option(value.gender, GENDER);
-  const style = option(value.style, STYLE);
-  const size = option(value.size, SIZE);
-  const hex = hexColor(value.hexColor);
-  if (category === MISS || gender === MISS || style === MISS || size === MISS || hex === MISS) return undefined;
-  return { type: 'add_to_cart', eventId, createdAt, username, category, gender, style, size, hexColor: hex };
+  const options = selectionOf(value);
+  return options && { type: 'add_to_cart', eventId, createdAt, username, ...options };
 }

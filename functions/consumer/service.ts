@@ -58,7 +58,7 @@ export async function startConsumerService(deps: {
     onLag: ({ partition, lag }) => trackedMetrics.lag.set({ partition: String(partition) }, lag),
   });
 
-  let databaseOutage: string | undefined;
+  let cartsOutage: string | undefined;
   let trackedOutage: string | undefined;
   const handler = createBatchHandler({
     insertCarts: async (rows) => {
@@ -71,7 +71,7 @@ export async function startConsumerService(deps: {
     parallelInserts: config.parallelInserts,
     logger,
     onOutage: (down, error) => {
-      databaseOutage = down ? (error?.message ?? 'unavailable') : undefined;
+      cartsOutage = down ? (error?.message ?? 'unavailable') : undefined;
       metrics.outage.set(down ? 1 : 0);
       logger[down ? 'warn' : 'info']({ err: error?.message }, down ? 'outage: pausing commits' : 'recovered');
     },
@@ -116,7 +116,7 @@ export async function startConsumerService(deps: {
         return tracked.ok ? carts : { ok: false, detail: `tracked events: ${tracked.detail ?? 'unavailable'}` };
       },
       database: async () => {
-        if (databaseOutage) return { ok: false, detail: databaseOutage };
+        if (cartsOutage) return { ok: false, detail: cartsOutage };
         if (trackedOutage) return { ok: false, detail: `tracked events: ${trackedOutage}` };
         await database.ping();
         return { ok: true };
