@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { launchOf } from './child.ts';
+import { launchOf } from '../scripts/npm-launch.ts';
 import { cartEventSchema, cartRequestSchema } from '../shared/cart-event.ts';
 import { parseSummary } from './broker.ts';
 import { parseArgs } from './config.ts';

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../redpanda/kafka/jars.ts';
 
@@ -24,30 +24,6 @@ process.on('exit', () => {
 
 // The kernel kills the child when this process dies, even by SIGKILL (as redpanda/kafka/java-process.ts does).
 const setpriv = process.platform === 'linux' && existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : null;
-
-/** How an npm script starts Node: the variables it sets before `node`, and the flags before `--import`. */
-export interface NodeLaunch {
-  readonly env: Readonly<Record<string, string>>;
-  readonly nodeFlags: readonly string[];
-}
-
-/**
- * Reads `MALLOC_ARENA_MAX=2 node --max-old-space-size=128 --import tsx …` from package.json, so the
- * bench runs a function exactly as `npm run <script>` does.
- */
-export function launchOf(script: string): NodeLaunch {
-  const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const words = scripts[script]?.split(/\s+/) ?? [];
-  const env: Record<string, string> = {};
-  let i = 0;
-  for (; i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i]!); i++) {
-    const [name, ...value] = words[i]!.split('=');
-    env[name!] = value.join('=');
-  }
-  if (words[i] !== 'node') return { env, nodeFlags: [] };
-  const end = words.indexOf('--import', i);
-  return { env, nodeFlags: words.slice(i + 1, end === -1 ? undefined : end) };
-}
 
 export function spawnNode(
   name: string,

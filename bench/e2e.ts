@@ -1,7 +1,8 @@
 import { Agent, request } from 'node:http';
 import postgres from 'postgres';
 import { freePort } from '../redpanda/kafka/free-port.ts';
-import { launchOf, spawnNode } from './child.ts';
+import { launchOf } from '../scripts/npm-launch.ts';
+import { spawnNode } from './child.ts';
 import type { BenchConfig } from './config.ts';
 import { cartRequestFor } from './events.ts';
 import { int, say, status } from './progress.ts';

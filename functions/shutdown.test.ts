@@ -2,6 +2,7 @@ import { afterAll, expect, inject, it } from 'vitest';
 import { freePort } from '../redpanda/kafka/free-port.ts';
 import { freshDatabase, type FreshDatabase } from '../test/fresh-database.ts';
 import { spawnFunction } from '../test/faults/child.ts';
+import { launchOf } from '../scripts/npm-launch.ts';
 
 let database: FreshDatabase | undefined;
 afterAll(() => database?.drop());
@@ -17,7 +18,7 @@ it('on SIGTERM the collector and the consumer stop within 10 s, exit 0, and ever
   };
   const [collectorPort, consumerPort] = [await freePort(), await freePort()];
   const collector = spawnFunction('collector', 'functions/collector/node.ts', { ...env, PORT: String(collectorPort) }, collectorPort);
-  const consumer = spawnFunction('consumer', 'functions/consumer/node.ts', { ...env, CONSUMER_PORT: String(consumerPort) }, consumerPort);
+  const consumer = spawnFunction('consumer', 'functions/consumer/node.ts', { ...env, CONSUMER_PORT: String(consumerPort) }, consumerPort, launchOf('consume'));
   try {
     await Promise.all([collector.waitFor('/readyz'), consumer.waitFor('/readyz')]);
     const acknowledged: string[] = [];
@@ -41,7 +42,7 @@ it('on SIGTERM the collector and the consumer stop within 10 s, exit 0, and ever
     await expect(fetch(`${collector.url}/healthz`)).rejects.toThrow();
 
     // Whatever the consumer had not landed before it left is delivered to the next member of the group.
-    const next = spawnFunction('consumer', 'functions/consumer/node.ts', { ...env, CONSUMER_PORT: String(consumerPort) }, consumerPort);
+    const next = spawnFunction('consumer', 'functions/consumer/node.ts', { ...env, CONSUMER_PORT: String(consumerPort) }, consumerPort, launchOf('consume'));
     try {
       await expect.poll(() => database!.count(), { timeout: 30_000, interval: 250 }).toBe(200);
       const stored = new Set((await database.rows()).map((r) => r.event_id));

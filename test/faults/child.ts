@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { repoRoot } from '../../redpanda/kafka/jars.ts';
 import { spawnProcess } from '../spawn-process.ts';
+import { type NodeLaunch } from '../../scripts/npm-launch.ts';
 
 /** A function's Node entry running in its own process, as in production, so it can be SIGKILLed. */
 export interface FunctionProcess {
@@ -16,10 +17,18 @@ export interface FunctionProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function spawnFunction(name: string, entry: string, env: Record<string, string>, port: number): FunctionProcess {
-  const spawned = spawnProcess(name, process.execPath, ['--import', 'tsx', path.join(repoRoot, entry)], {
+/** `launch`: the variables and Node flags of an npm script (launchOf('consume')), to run the entry as it does. */
+export function spawnFunction(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  port: number,
+  launch: NodeLaunch = { env: {}, nodeFlags: [] },
+): FunctionProcess {
+  const spawned = spawnProcess(name, process.execPath, [...launch.nodeFlags, '--import', 'tsx', path.join(repoRoot, entry)], {
     ...(process.env as Record<string, string>),
     LOG_LEVEL: 'warn',
+    ...launch.env,
     ...env,
   });
   const url = `http://127.0.0.1:${port}`;

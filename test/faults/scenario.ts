@@ -3,6 +3,7 @@ import { openDatabase } from '../../db/client.ts';
 import { migrateDatabase } from '../../db/migrate.ts';
 import { freePort } from '../../redpanda/kafka/free-port.ts';
 import { spawnFunction, type FunctionProcess } from './child.ts';
+import { launchOf } from '../../scripts/npm-launch.ts';
 import { buildLedger, type Ledger, reportLedger } from './ledger.ts';
 import { type LoadLedger, runLoad } from './load.ts';
 
@@ -50,7 +51,7 @@ export async function startScenario(
     collector,
     async startConsumer() {
       const port = await freePort();
-      const consumer = spawnFunction('consumer', 'functions/consumer/node.ts', { ...env, CONSUMER_PORT: String(port) }, port);
+      const consumer = spawnFunction('consumer', 'functions/consumer/node.ts', { ...env, CONSUMER_PORT: String(port) }, port, launchOf('consume'));
       processes.push(consumer);
       await consumer.waitFor('/healthz');
       return consumer;
