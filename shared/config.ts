@@ -48,6 +48,7 @@ const collectorShape = {
   KAFKA_LINGER_MS: nonNegativeInt.max(1000).default(5),
   CORS_ORIGINS: z.string().default(''),
   RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(0),
+  EVENTS_RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(0),
   TRUST_PROXY: flag.default(false),
 };
 
@@ -99,6 +100,8 @@ export interface CollectorConfig {
   readonly corsOrigins: readonly string[];
   /** Carts one client may post per minute (answered 429 past it); 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
+  /** Tracker batches (`POST /api/events`) one client may post per minute; 0 turns the limit off. */
+  readonly eventsRateLimitPerMinute: number;
   /** Take the client's address from X-Forwarded-For (its last entry): only behind a proxy that sets it. */
   readonly trustProxy: boolean;
   readonly logLevel: string;
@@ -159,6 +162,7 @@ export function parseCollectorConfig(env: Env): CollectorConfig {
     lingerMs: v.KAFKA_LINGER_MS,
     corsOrigins: v.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
+    eventsRateLimitPerMinute: v.EVENTS_RATE_LIMIT_PER_MINUTE,
     trustProxy: v.TRUST_PROXY,
     logLevel: v.LOG_LEVEL,
   };

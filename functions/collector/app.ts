@@ -1,7 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
-import { rateLimiter, type RateLimitInfo } from 'hono-rate-limiter';
 import type { BrokerProducer } from '../../shared/broker-port.ts';
 import { cartRequestSchema, describeIssues, type CartEvent, type CartRequest } from '../../shared/cart-event.ts';
 import { fastCartRequest } from '../../shared/cart-fast-path.ts';
@@ -16,11 +15,10 @@ import { errorHandler, httpError } from '../lib/errors.ts';
 import { kindOf, readCapped } from '../lib/read-body.ts';
 import { type CollectorMetrics, createCollectorMetrics, mountMetrics, type RejectReason, secondsSince } from '../lib/metrics.ts';
 import { mountHealth } from '../lib/readiness.ts';
+import { limitPerClient } from '../lib/rate-limit.ts';
 import { type Logger, silentLogger } from '../../shared/logger.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
-/** The rate limit counts carts per client over this window. */
-export const RATE_LIMIT_WINDOW_MS = 60_000;
 
 export interface CollectorDeps {
   readonly producer: BrokerProducer;
@@ -32,6 +30,8 @@ export interface CollectorDeps {
   readonly metrics?: CollectorMetrics;
   /** Carts one client may post per minute; 0 or unset turns the limit off. */
   readonly rateLimitPerMinute?: number;
+  /** Tracker batches (`POST /api/events`) one client may post per minute; 0 or unset turns the limit off. */
+  readonly eventsRateLimitPerMinute?: number;
   /** Names the client a request comes from; required when the rate limit is on. */
   readonly clientKey?: ClientKey;
   /** The client's address, kept truncated on tracked events (`POST /api/events`); unknown when not given. */
@@ -66,7 +66,7 @@ export function createApp(deps: CollectorDeps): Hono {
   const newEventId = deps.newEventId ?? (() => uuidv7());
   const metrics = deps.metrics ?? createCollectorMetrics();
   const rateLimit = deps.rateLimitPerMinute ?? 0;
-  if (rateLimit > 0 && !deps.clientKey) {
+  if ((rateLimit > 0 || (deps.eventsRateLimitPerMinute ?? 0) > 0) && !deps.clientKey) {
     throw new Error('a rate limit needs clientKey: the entry must say how to tell clients apart');
   }
   const corsOn = (deps.corsOrigins?.length ?? 0) > 0;
@@ -103,6 +103,8 @@ export function createApp(deps: CollectorDeps): Hono {
       produceTimeoutMs: deps.produceTimeoutMs,
       metrics,
       clientAddress: deps.clientAddress,
+      rateLimitPerMinute: deps.eventsRateLimitPerMinute,
+      clientKey: deps.clientKey,
       logger,
     }),
   );
@@ -124,25 +126,7 @@ export function createApp(deps: CollectorDeps): Hono {
       else metrics.rejected.inc({ reason: reasons.get(c) ?? reasonForStatus(c.res.status) });
     },
     ...(rateLimit > 0
-      ? [
-          rateLimiter({
-            windowMs: RATE_LIMIT_WINDOW_MS,
-            limit: rateLimit,
-            keyGenerator: deps.clientKey!,
-            standardHeaders: 'draft-6',
-            handler: (c: Context) => {
-              const info = c.get('rateLimit') as RateLimitInfo | undefined;
-              const resetMs = info?.resetTime ? info.resetTime.getTime() - Date.now() : RATE_LIMIT_WINDOW_MS;
-              const retryAfter = Math.max(1, Math.ceil(resetMs / 1000));
-              reasons.set(c, 'rate_limited');
-              c.header('Retry-After', String(retryAfter));
-              return c.json(
-                { error: `too many carts from this client: at most ${rateLimit} a minute`, retryAfterSeconds: retryAfter },
-                429,
-              );
-            },
-          }),
-        ]
+      ? [limitPerClient({ perMinute: rateLimit, clientKey: deps.clientKey!, what: 'carts', onLimited: (c) => reasons.set(c, 'rate_limited') })]
       : []),
     async (c, next) => {
       const contentType = c.req.header('content-type') ?? '';

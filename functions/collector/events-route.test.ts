@@ -32,7 +32,7 @@ function event(overrides: Record<string, unknown> = {}) {
   };
 }
 
-function setup() {
+function setup(overrides: Partial<Parameters<typeof createApp>[0]> = {}) {
   const producer = new FakeProducer();
   const metrics = createCollectorMetrics();
   let address: string | undefined = '2001:db8:abcd:12:1:2:3:4';
@@ -42,6 +42,7 @@ function setup() {
     produceTimeoutMs: 200,
     metrics,
     clientAddress: () => address,
+    ...overrides,
   });
   // The route reads its clock through performance; a fixed nowMs keeps times exact.
   const post = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'UnitTest/1.0' }) =>
@@ -172,5 +173,36 @@ describe('POST /api/events', () => {
     });
     expect(res.status).toBe(202);
     expect(producer.sent.map((s) => s.topic)).toEqual(['clickstream']);
+  });
+});
+
+describe('POST /api/events rate limit', () => {
+  const batchOf = () => ({ events: [event()] });
+
+  it('lets N batches a minute through per client, then answers 429 with Retry-After, producing nothing more', async () => {
+    const { post, producer, metric } = setup({ eventsRateLimitPerMinute: 2, clientKey: () => 'browser-a' });
+    expect((await post(batchOf())).status).toBe(202);
+    expect((await post(batchOf())).status).toBe(202);
+    const res = await post(batchOf());
+    expect(res.status).toBe(429);
+    const retryAfter = Number(res.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(await res.json()).toEqual({ error: 'too many tracker batches from this client: at most 2 a minute', retryAfterSeconds: retryAfter });
+    expect(producer.sent).toHaveLength(2);
+    expect(await metric('clickstream_tracked_rejected_total{reason="rate_limited"}')).toBe(1);
+  });
+
+  it('keeps its own count, apart from the carts limit', async () => {
+    const { app, post } = setup({ eventsRateLimitPerMinute: 1, rateLimitPerMinute: 1, clientKey: () => 'k' });
+    expect((await post(batchOf())).status).toBe(202);
+    const cart = await app.request('/api/cart', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"ana"}' });
+    expect(cart.status).toBe(202);
+    expect((await post(batchOf())).status).toBe(429);
+  });
+
+  it('is off by default, and will not start without a way to tell clients apart', async () => {
+    const { post } = setup();
+    for (let i = 0; i < 20; i++) expect((await post(batchOf())).status).toBe(202);
+    expect(() => setup({ eventsRateLimitPerMinute: 5 })).toThrow(/clientKey/);
   });
 });

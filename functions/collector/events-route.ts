@@ -13,7 +13,8 @@ import {
   trackedEventSchema,
   type TrackedEventMessage,
 } from '../../shared/tracked-event.ts';
-import type { ClientAddress } from '../lib/client-key.ts';
+import type { ClientAddress, ClientKey } from '../lib/client-key.ts';
+import { limitPerClient } from '../lib/rate-limit.ts';
 import { errorHandler, httpError } from '../lib/errors.ts';
 import type { CollectorMetrics } from '../lib/metrics.ts';
 import { kindOf, readCapped } from '../lib/read-body.ts';
@@ -32,6 +33,10 @@ export interface EventsRouteDeps {
   readonly metrics: CollectorMetrics;
   /** The client's address, which is stored only truncated (IPv4 /24, IPv6 /48); unknown when not given. */
   readonly clientAddress?: ClientAddress;
+  /** Batches one client may post per minute (429 with Retry-After past it, which the tracker honours); 0 or unset: no limit. */
+  readonly rateLimitPerMinute?: number;
+  /** Tells clients apart; required when the rate limit is on. */
+  readonly clientKey?: ClientKey;
   readonly logger?: Logger;
   /** The receive time, epoch milliseconds with a fraction (microseconds). */
   readonly nowMs?: () => number;
@@ -74,6 +79,20 @@ export function createEventsRoute(deps: EventsRouteDeps): Hono {
     metrics.trackedRejected.inc({ reason: 'batch_refused' });
     return httpError(status, { error, ...extra });
   };
+
+  const perMinute = deps.rateLimitPerMinute ?? 0;
+  if (perMinute > 0) {
+    if (!deps.clientKey) throw new Error('a rate limit needs clientKey: the entry must say how to tell clients apart');
+    app.use(
+      '/api/events',
+      limitPerClient({
+        perMinute,
+        clientKey: deps.clientKey,
+        what: 'tracker batches',
+        onLimited: () => metrics.trackedRejected.inc({ reason: 'rate_limited' }),
+      }),
+    );
+  }
 
   app.post('/api/events', async (c: Context) => {
     // text/plain too: navigator.sendBeacon() sends a string body as text/plain.

@@ -29,8 +29,10 @@ export async function startCollectorService(deps: {
   readonly clientAddress?: ClientAddress;
 }): Promise<CollectorService> {
   const { broker, config, logger } = deps;
-  if (config.rateLimitPerMinute > 0 && !deps.clientKey) {
-    throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_PER_MINUTE: this entry cannot tell clients apart, so it cannot rate limit');
+  for (const [name, limit] of [['RATE_LIMIT_PER_MINUTE', config.rateLimitPerMinute], ['EVENTS_RATE_LIMIT_PER_MINUTE', config.eventsRateLimitPerMinute]] as const) {
+    if (limit > 0 && !deps.clientKey) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}: this entry cannot tell clients apart, so it cannot rate limit`);
+    }
   }
   const metrics = deps.metrics ?? createCollectorMetrics();
   // The collector starts without its broker (answering 503 and not ready) and creates the topics once it is there.
@@ -47,6 +49,7 @@ export async function startCollectorService(deps: {
     produceTimeoutMs: config.produceTimeoutMs + 1000,
     corsOrigins: config.corsOrigins,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    eventsRateLimitPerMinute: config.eventsRateLimitPerMinute,
     clientKey: deps.clientKey,
     clientAddress: deps.clientAddress,
     metrics,
