@@ -20,10 +20,17 @@ const ENTRIES: Readonly<Record<string, string>> = {
   'functions/shop/node.ts': 'PORT',
   'functions/collector/node.ts': 'PORT',
   'functions/consumer/node.ts': 'CONSUMER_PORT',
+  'functions/stats/node.ts': 'STATS_PORT',
 };
 const COLLECTOR_ENTRY = 'functions/collector/node.ts';
 const CONSUMER_ENTRY = 'functions/consumer/node.ts';
 const MIGRATE_ENTRY = 'db/migrate-cli.ts';
+/** What the site proxy must send where: the pages post and read on their own origin. */
+const ROUTES: Readonly<Record<string, string>> = {
+  '/api/cart': COLLECTOR_ENTRY,
+  '/api/events': COLLECTOR_ENTRY,
+  '/api/stats/*': 'functions/stats/node.ts',
+};
 
 interface Scenario {
   readonly title: string;
@@ -562,9 +569,8 @@ describe('compose.yaml', () => {
         const check = healthcheckText(service);
         if (check && !check.includes(`:${port}/`)) problems.push(`${name}: healthcheck does not call port ${port}: ${check}`);
       }
-      // The shop page posts to its own origin, so some proxy must send /api/cart to the collector.
-      const collector = services.find(([, s]) => entryFiles(argvOf(s)).includes(COLLECTOR_ENTRY))?.[0];
-      let cartRoute: string | undefined;
+      // The pages post and read on their own origin, so some proxy must route each API to its function.
+      const routes = new Map<string, string>();
       for (const [name, service] of services) {
         const caddyfile = envOf(service).CADDYFILE;
         if (caddyfile === undefined) continue;
@@ -573,9 +579,14 @@ describe('compose.yaml', () => {
           if (!target || !isActive(target, scenario.profiles)) problems.push(`${name}: proxies to missing service ${host}`);
           else if (listenPort(target) !== Number(port)) problems.push(`${name}: proxies to ${host}:${port}, it listens on ${listenPort(target)}`);
         }
-        cartRoute ??= /handle\s+\/api\/cart\s*\{\s*reverse_proxy\s+([\w.-]+):\d+/.exec(caddyfile)?.[1];
+        for (const [, route, host] of caddyfile.matchAll(/handle\s+(\/\S+)\s*\{\s*reverse_proxy\s+([\w.-]+):\d+/g)) {
+          if (!routes.has(route!)) routes.set(route!, host!);
+        }
       }
-      if (cartRoute !== collector) problems.push(`/api/cart is proxied to ${cartRoute}, the collector is ${collector}`);
+      for (const [route, entry] of Object.entries(ROUTES)) {
+        const runner = services.find(([, s]) => entryFiles(argvOf(s)).includes(entry))?.[0];
+        if (routes.get(route) !== runner) problems.push(`${route} is proxied to ${routes.get(route)}, ${entry} runs in ${runner}`);
+      }
       expect(problems).toEqual([]);
     });
   });
