@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { CATALOG, COLUMN_LIMITS, type CatalogOption } from './catalog.ts';
 
-const CONTROL_CHARACTER = /\p{Cc}/u;
+export const CONTROL_CHARACTER = /\p{Cc}/u;
 const HEX_COLOR = /^#[0-9a-f]{6}$/i;
-const TIMESTAMP_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+export const TIMESTAMP_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 const codePoints = (text: string): number => [...text].length;
 
 /** Rejects shapes-right-but-impossible times such as Feb 30 or 25:61, which Postgres would refuse. */
-const isRealInstant = (text: string): boolean => {
+export const isRealInstant = (text: string): boolean => {
   const date = new Date(text);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 23) === text.slice(0, 23);
 };

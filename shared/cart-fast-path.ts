@@ -1,5 +1,5 @@
 import { CATALOG, COLUMN_LIMITS } from './catalog.ts';
-import type { CartEvent, CartRequest } from './cart-event.ts';
+import { CONTROL_CHARACTER, isRealInstant, TIMESTAMP_MICROS, type CartEvent, type CartRequest } from './cart-event.ts';
 
 /**
  * Hand-written checks for the common, canonical cart: what the shop and the collector produce.
@@ -11,9 +11,7 @@ import type { CartEvent, CartRequest } from './cart-event.ts';
  */
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-const TIMESTAMP_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const HEX_COLOR_LOWER = /^#[0-9a-f]{6}$/;
-const CONTROL_CHARACTER = /\p{Cc}/u;
 
 const CATEGORY = new Set<unknown>(CATALOG.category);
 const GENDER = new Set<unknown>(CATALOG.gender);
@@ -64,12 +62,8 @@ function selectionOf(value: Record<string, unknown>): Selection | undefined {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A real instant written as toISOString() would, plus three digits of microseconds. */
-function isCanonicalTimestamp(value: unknown): value is string {
-  if (typeof value !== 'string' || !TIMESTAMP_MICROS.test(value)) return false;
-  const time = Date.parse(value);
-  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 23) === value.slice(0, 23);
-}
+const isCanonicalTimestamp = (value: unknown): value is string =>
+  typeof value === 'string' && TIMESTAMP_MICROS.test(value) && isRealInstant(value);
 
 /** cartRequestSchema's output for a canonical request, or undefined: ask zod. */
 export function fastCartRequest(value: unknown): CartRequest | undefined {

@@ -66,7 +66,7 @@ export function createApp(deps: CollectorDeps): Hono {
   const newEventId = deps.newEventId ?? (() => uuidv7());
   const metrics = deps.metrics ?? createCollectorMetrics();
   const rateLimit = deps.rateLimitPerMinute ?? 0;
-  if ((rateLimit > 0 || (deps.eventsRateLimitPerMinute ?? 0) > 0) && !deps.clientKey) {
+  if (rateLimit > 0 && !deps.clientKey) {
     throw new Error('a rate limit needs clientKey: the entry must say how to tell clients apart');
   }
   const corsOn = (deps.corsOrigins?.length ?? 0) > 0;
@@ -126,7 +126,7 @@ export function createApp(deps: CollectorDeps): Hono {
       else metrics.rejected.inc({ reason: reasons.get(c) ?? reasonForStatus(c.res.status) });
     },
     ...(rateLimit > 0
-      ? [limitPerClient({ perMinute: rateLimit, clientKey: deps.clientKey!, what: 'carts', onLimited: (c) => reasons.set(c, 'rate_limited') })]
+      ? [limitPerClient({ perMinute: rateLimit, clientKey: deps.clientKey!, what: 'carts' })]
       : []),
     async (c, next) => {
       const contentType = c.req.header('content-type') ?? '';

@@ -4,7 +4,7 @@ import type { ConsumerConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { topicSpecs, topicsFor } from '../../shared/topics.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
-import { insertCarts } from '../../db/insert-carts.ts';
+import { type InsertResult, insertCarts } from '../../db/insert-carts.ts';
 import { insertEvents } from '../../db/insert-events.ts';
 import { type ConsumerMetrics, createConsumerMetrics, secondsSince } from '../lib/metrics.ts';
 import { createApp } from './app.ts';
@@ -58,52 +58,43 @@ export async function startConsumerService(deps: {
     onLag: ({ partition, lag }) => trackedMetrics.lag.set({ partition: String(partition) }, lag),
   });
 
-  let cartsOutage: string | undefined;
-  let trackedOutage: string | undefined;
-  const handler = createBatchHandler({
-    insertCarts: async (rows) => {
-      const started = performance.now();
-      const result = await insertCarts(database.db, rows);
-      if (rows.length > 0) metrics.insertSeconds.observe(secondsSince(started));
-      return result;
-    },
-    deadLetter: (letters) => deadLetterProducer.produce(topics.deadLetter, letters.map(toDeadLetterMessage)),
-    parallelInserts: config.parallelInserts,
+  // Each topic's handler reports to its own ledger and outage flag; readiness reads both flags.
+  const outages = { carts: undefined as string | undefined, tracked: undefined as string | undefined };
+  const hooks = (ledger: ConsumerMetrics, which: keyof typeof outages, label: string) => ({
     logger,
-    onOutage: (down, error) => {
-      cartsOutage = down ? (error?.message ?? 'unavailable') : undefined;
-      metrics.outage.set(down ? 1 : 0);
-      logger[down ? 'warn' : 'info']({ err: error?.message }, down ? 'outage: pausing commits' : 'recovered');
+    onOutage: (down: boolean, error?: Error) => {
+      outages[which] = down ? (error?.message ?? 'unavailable') : undefined;
+      ledger.outage.set(down ? 1 : 0);
+      logger[down ? 'warn' : 'info']({ err: error?.message }, down ? `${label}outage: pausing commits` : `${label}recovered`);
     },
-    onLanded: ({ consumed, inserted, duplicates, deadLettered }) => {
-      metrics.consumed.inc(consumed);
-      metrics.inserted.inc(inserted);
-      metrics.duplicatesSkipped.inc(duplicates);
-      metrics.deadLettered.inc(deadLettered);
+    onLanded: ({ consumed, inserted, duplicates, deadLettered }: { consumed: number; inserted: number; duplicates: number; deadLettered: number }) => {
+      ledger.consumed.inc(consumed);
+      ledger.inserted.inc(inserted);
+      ledger.duplicatesSkipped.inc(duplicates);
+      ledger.deadLettered.inc(deadLettered);
     },
   });
+  /** Times each non-empty insert into the ledger's histogram. */
+  const timed =
+    <Row>(ledger: ConsumerMetrics, insert: (rows: readonly Row[]) => Promise<InsertResult>) =>
+    async (rows: readonly Row[]) => {
+      const started = performance.now();
+      const result = await insert(rows);
+      if (rows.length > 0) ledger.insertSeconds.observe(secondsSince(started));
+      return result;
+    };
 
+  const handler = createBatchHandler({
+    insertCarts: timed(metrics, (rows) => insertCarts(database.db, rows)),
+    deadLetter: (letters) => deadLetterProducer.produce(topics.deadLetter, letters.map(toDeadLetterMessage)),
+    parallelInserts: config.parallelInserts,
+    ...hooks(metrics, 'carts', ''),
+  });
   const trackedHandler = createLandingHandler({
     decode: decodeTracked,
-    insert: async (rows) => {
-      const started = performance.now();
-      const result = await insertEvents(database.db, rows);
-      if (rows.length > 0) trackedMetrics.insertSeconds.observe(secondsSince(started));
-      return result;
-    },
+    insert: timed(trackedMetrics, (rows) => insertEvents(database.db, rows)),
     deadLetter: (letters) => deadLetterProducer.produce(topics.trackedDeadLetter, letters.map(toDeadLetterMessage)),
-    logger,
-    onOutage: (down, error) => {
-      trackedOutage = down ? (error?.message ?? 'unavailable') : undefined;
-      trackedMetrics.outage.set(down ? 1 : 0);
-      logger[down ? 'warn' : 'info']({ err: error?.message }, down ? 'tracked events outage: pausing commits' : 'tracked events recovered');
-    },
-    onLanded: ({ consumed, inserted, duplicates, deadLettered }) => {
-      trackedMetrics.consumed.inc(consumed);
-      trackedMetrics.inserted.inc(inserted);
-      trackedMetrics.duplicatesSkipped.inc(duplicates);
-      trackedMetrics.deadLettered.inc(deadLettered);
-    },
+    ...hooks(trackedMetrics, 'tracked', 'tracked events '),
   });
 
   const app = createApp({
@@ -116,8 +107,8 @@ export async function startConsumerService(deps: {
         return tracked.ok ? carts : { ok: false, detail: `tracked events: ${tracked.detail ?? 'unavailable'}` };
       },
       database: async () => {
-        if (cartsOutage) return { ok: false, detail: cartsOutage };
-        if (trackedOutage) return { ok: false, detail: `tracked events: ${trackedOutage}` };
+        if (outages.carts) return { ok: false, detail: outages.carts };
+        if (outages.tracked) return { ok: false, detail: `tracked events: ${outages.tracked}` };
         await database.ping();
         return { ok: true };
       },

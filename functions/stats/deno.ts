@@ -1,19 +1,13 @@
 import { openDatabase } from '../../db/client.ts';
 import { parseStatsConfig } from '../../shared/config.ts';
 import { configOrExit, createLogger, onShutdown } from '../lib/deno-process.ts';
-import { createApp, type MetricsSource } from './app.ts';
+import { createApp } from './app.ts';
+import { httpMetricsSources } from './metrics-sources.ts';
 
 const config = configOrExit(parseStatsConfig);
 const logger = createLogger(config.logLevel, 'stats');
 const database = openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
-const metricsSources: MetricsSource[] = config.metricsUrls.map(({ name, url }) => ({
-  name,
-  read: async () => {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-    return response.text();
-  },
-}));
+const metricsSources = httpMetricsSources(config.metricsUrls);
 const feeds = new AbortController();
 const app = createApp({ db: database.db, metricsSources, signal: feeds.signal, logger });
 const server = Deno.serve(
