@@ -46,9 +46,12 @@ describe('the ledger on a real broker and Postgres', () => {
     await pipeline.producer.produce(pipeline.topics.events, [{ key: 'twice', value: twice }]);
     await pipeline.producer.produce(pipeline.topics.events, [{ key: 'poison', value: '{not json' }]);
 
+    // The ledger counts a batch when its rows land; the lag is reported once its offsets are
+    // committed, a moment later: wait for both.
+    const lagging = (m: Map<string, number>) => [...m].some(([name, value]) => name.startsWith('clickstream_consumer_lag{') && value > 0);
     const deadline = Date.now() + 30_000;
     let m = await consumerMetrics();
-    while ((m.get('clickstream_consumed_total') ?? 0) < 8 && Date.now() < deadline) {
+    while (((m.get('clickstream_consumed_total') ?? 0) < 8 || lagging(m)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
       m = await consumerMetrics();
     }
