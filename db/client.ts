@@ -1,11 +1,14 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { type CopyWriter, openCopyWriter } from './copy-writer.ts';
 import * as schema from './schema.ts';
 
 export type Database = PostgresJsDatabase<typeof schema>;
 
 export interface DatabaseHandle {
   readonly db: Database;
+  /** COPY on its own pool of up to `poolSize` connections, opened at the first copy. */
+  readonly copier: CopyWriter;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -22,11 +25,15 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     onnotice: () => {},
   });
+  const copier = openCopyWriter(url, options);
   return {
     db: drizzle(client, { schema }),
+    copier,
     ping: async () => {
       await client`select 1`;
     },
-    close: () => client.end({ timeout: 5 }),
+    close: async () => {
+      await Promise.all([client.end({ timeout: 5 }), copier.close()]);
+    },
   };
 }

@@ -4,6 +4,7 @@ import type { CartEvent } from '../shared/cart-event.ts';
 import { parseCollectorConfig } from '../shared/config.ts';
 import { freshDatabase, type FreshDatabase } from '../test/fresh-database.ts';
 import { openDatabase } from './client.ts';
+import { copyCarts } from './copy-carts.ts';
 import { type CartRow, insertCarts } from './insert-carts.ts';
 import { migrateDatabase } from './migrate.ts';
 
@@ -118,17 +119,19 @@ describe('database privileges each function needs', () => {
 
     const insertOnly = handleAs(CONSUMER);
     await insertOnly.ping(); // readiness needs CONNECT only
-    expect(await outcome(() => insertCarts(insertOnly.db, [row('insert-only')]))).toBe('42501');
+    // COPY of new rows needs INSERT alone; the fallback for a redelivered batch needs more.
+    expect(await outcome(() => copyCarts(insertOnly.db, insertOnly.copier, [row('insert-only')]))).toBe('ok');
+    expect(await outcome(() => insertCarts(insertOnly.db, [row('insert-only, on conflict')]))).toBe('42501');
 
     await migrator.unsafe(`grant select (event_id) on clickstream_data to ${CONSUMER}`);
     const consumer = handleAs(CONSUMER);
     const rows = [row('first'), row("Robert'); DROP TABLE x;--"), row('<img src=x onerror=alert(1)>')];
-    expect(await insertCarts(consumer.db, rows)).toEqual({ inserted: 3, duplicates: 0 });
-    // A redelivered batch: ON CONFLICT DO NOTHING skips what is stored, which needs the SELECT on event_id.
-    expect(await insertCarts(consumer.db, [...rows, row('new')])).toEqual({ inserted: 1, duplicates: 3 });
+    expect(await copyCarts(consumer.db, consumer.copier, rows)).toEqual({ inserted: 3, duplicates: 0 });
+    // A redelivered batch: COPY is refused, and ON CONFLICT DO NOTHING skips what is stored, which needs the SELECT on event_id.
+    expect(await copyCarts(consumer.db, consumer.copier, [...rows, row('new')])).toEqual({ inserted: 1, duplicates: 3 });
     const stored = await adminInDb`select username from clickstream_data order by username`;
     expect(stored.map((r) => r.username).sort()).toEqual(
-      ['first', "Robert'); DROP TABLE x;--", '<img src=x onerror=alert(1)>', 'new'].sort(),
+      ['insert-only', 'first', "Robert'); DROP TABLE x;--", '<img src=x onerror=alert(1)>', 'new'].sort(),
     );
   });
 
@@ -151,6 +154,6 @@ describe('database privileges each function needs', () => {
     }
     // 42501 insufficient_privilege; 42501 again for "must be owner" on drop/alter.
     expect(attempts).toEqual(Object.fromEntries(Object.keys(attempts).map((k) => [k, '42501'])));
-    expect(Number((await adminInDb`select count(*)::int as n from clickstream_data`)[0]!.n)).toBe(4);
+    expect(Number((await adminInDb`select count(*)::int as n from clickstream_data`)[0]!.n)).toBe(5);
   });
 });

@@ -4,7 +4,8 @@ import type { ConsumerConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { topicSpecs, topicsFor } from '../../shared/topics.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
-import { type InsertResult, insertCarts } from '../../db/insert-carts.ts';
+import { copyCarts } from '../../db/copy-carts.ts';
+import type { InsertResult } from '../../db/insert-carts.ts';
 import { insertEvents } from '../../db/insert-events.ts';
 import { type ConsumerMetrics, createConsumerMetrics, secondsSince } from '../lib/metrics.ts';
 import { createApp } from './app.ts';
@@ -85,7 +86,7 @@ export async function startConsumerService(deps: {
     };
 
   const handler = createBatchHandler({
-    insertCarts: timed(metrics, (rows) => insertCarts(database.db, rows)),
+    insertCarts: timed(metrics, (rows) => copyCarts(database.db, database.copier, rows)),
     deadLetter: (letters) => deadLetterProducer.produce(topics.deadLetter, letters.map(toDeadLetterMessage)),
     parallelInserts: config.parallelInserts,
     ...hooks(metrics, 'carts', ''),
