@@ -186,7 +186,7 @@ export function formatReport(report: BenchReport): string {
       r.collector.eventsPerSec && r.broker.ceilingPerSec ? `collector ${(r.collector.eventsPerSec / r.broker.ceilingPerSec).toFixed(2)} x` : 'n/a',
     ],
     [
-      'sink consumer (unnest batch)',
+      'sink consumer (COPY per batch)',
       `${fmt(r.sink.rowsPerSec)} rows/s (${fmt(r.sink.rows)} rows, mean batch ${fmt(r.sink.meanBatch)})`,
       `COPY ${fmt(r.sink.copyRowsPerSec)} rows/s`,
       r.sink.ratioToCopy === null ? 'n/a' : `${r.sink.ratioToCopy.toFixed(2)} x`,

@@ -8,10 +8,35 @@ export const TIMESTAMP_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const codePoints = (text: string): number => [...text].length;
 
 /** Rejects shapes-right-but-impossible times such as Feb 30 or 25:61, which Postgres would refuse. */
-export const isRealInstant = (text: string): boolean => {
+export const isRealInstant = (text: string): boolean =>
+  TIMESTAMP_MICROS.test(text) ? isRealCalendarTime(text) : isRealByDate(text);
+
+/** What JavaScript's Date makes of the text, read back: the reference the arithmetic below must match. */
+export const isRealByDate = (text: string): boolean => {
   const date = new Date(text);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 23) === text.slice(0, 23);
 };
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const digits = (text: string, at: number, count: number): number => {
+  let value = 0;
+  for (let i = at; i < at + count; i++) value = value * 10 + text.charCodeAt(i) - 48;
+  return value;
+};
+
+/**
+ * The same verdict as isRealByDate for text in TIMESTAMP_MICROS's layout, by arithmetic on the
+ * proleptic Gregorian calendar: a Date and its ISO string per row were a twentieth of the consumer's CPU.
+ */
+function isRealCalendarTime(text: string): boolean {
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const daysInMonth = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
+  return day <= daysInMonth && digits(text, 11, 2) <= 23 && digits(text, 14, 2) <= 59 && digits(text, 17, 2) <= 59;
+}
 
 /** Username rules: 1..32 characters after trimming, well-formed Unicode, no control characters. */
 export const username = z
