@@ -40,8 +40,9 @@ export function openCopyWriter(url: string, options: CopyWriterOptions = {}): Co
         await finished(stream);
         return stream.rowCount;
       } catch (error) {
-        // A refusal from the server (it has a SQLSTATE) leaves the connection usable; anything else may not.
-        if (!(error instanceof pg.DatabaseError)) broken = error as Error;
+        // A refusal of the data (SQLSTATE class 22 or 23) leaves the connection usable; after
+        // anything else (a network error, a server shutting down) it is discarded, not pooled.
+        if (!(error instanceof pg.DatabaseError && /^2[23]/.test(error.code ?? ''))) broken = error as Error;
         throw error;
       } finally {
         client.release(broken);
