@@ -111,6 +111,7 @@ async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
       limitMs: config.quick ? 120_000 : 600_000,
       alive: () => child.running(),
     });
+    if (!child.running()) throw new Error(`the consumer exited during the drain:\n${child.output().slice(-4000)}`);
     const cpuUse = cpu.stop();
     const wallSeconds = (performance.now() - wall) / 1000;
     const metrics = await scrapeMetrics(child.url);
@@ -224,6 +225,7 @@ async function drainWithFloor(config: BenchConfig, services: SinkServices): Prom
       everyMs: 200,
       alive: () => child.running(),
     });
+    if (!child.running()) throw new Error(`the consumer exited during the drain:\n${child.output().slice(-4000)}`);
     const cpuUse = cpu.stop();
     const wallSeconds = (performance.now() - wall) / 1000;
     return {
