@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isRealByDate, isRealInstant } from './cart-event.ts';
+import { cartEventSchema, cartRequestSchema, isRealByDate, isRealInstant } from './cart-event.ts';
+import { trackedEventMessageSchema, trackedEventSchema } from './tracked-event.ts';
+import { trackedMessage } from '../test/tracked-events.ts';
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 const timestamp = (y: number, mo: number, d: number, h: number, mi: number, s: number) =>
@@ -43,5 +45,22 @@ describe('isRealInstant', () => {
     for (const text of ['2026-11-28T01:02:03Z', 'not a time', '', '2026-11-28']) {
       expect(isRealInstant(text)).toBe(isRealByDate(text));
     }
+  });
+});
+
+describe('text-direction marks in a username', () => {
+  const marked = 'ana\u202Eevil';
+  const event = { type: 'add_to_cart', eventId: '0190a5b4-7c1e-7d3a-9f00-1234567890ab', createdAt: '2026-11-28T04:05:06.123456Z', username: marked };
+
+  it('are refused where input arrives: a cart request, a tracked event', () => {
+    expect(cartRequestSchema.safeParse({ username: marked }).error?.issues[0]?.message).toBe('must not contain text-direction marks');
+    const { receivedAt, occurredAt, ipTruncated, userAgent, ...sent } = trackedMessage();
+    expect(trackedEventSchema.safeParse({ ...sent, username: 'ana' }).success).toBe(true);
+    expect(trackedEventSchema.safeParse({ ...sent, username: marked }).success).toBe(false);
+  });
+
+  it('still land from the topic, where an older collector may have put them', () => {
+    expect(cartEventSchema.safeParse(event).success).toBe(true);
+    expect(trackedEventMessageSchema.safeParse(trackedMessage({ username: marked })).success).toBe(true);
   });
 });

@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { CATALOG, COLUMN_LIMITS, type CatalogOption } from './catalog.ts';
 
 export const CONTROL_CHARACTER = /\p{Cc}/u;
+/**
+ * The invisible marks that change the order text is shown in (bidi overrides, embeddings, isolates
+ * and marks): with U+202E a username shows backwards on the dashboard and in logs. Other format
+ * characters stay allowed, such as the zero-width joiner inside emoji like 👩‍💻.
+ */
+export const TEXT_DIRECTION_MARK = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
 const HEX_COLOR = /^#[0-9a-f]{6}$/i;
 export const TIMESTAMP_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
@@ -47,6 +53,13 @@ export const username = z
   .refine((s) => s.isWellFormed(), 'must be well-formed Unicode')
   .refine((s) => !CONTROL_CHARACTER.test(s), 'must not contain control characters');
 
+/**
+ * What a shopper may send as a username: the rules above, and no text-direction marks. Checked
+ * where input arrives (the collector), not on the topic: an event an older collector accepted
+ * still lands instead of being dead-lettered.
+ */
+export const typedUsername = username.refine((s) => !TEXT_DIRECTION_MARK.test(s), 'must not contain text-direction marks');
+
 export const catalogValue = (option: CatalogOption) =>
   z
     .string({ error: 'must be a string or null' })
@@ -75,7 +88,7 @@ export const selection = {
 /** What a browser posts to `POST /api/cart`. A client may bring its own eventId to make retries idempotent. */
 export const cartRequestSchema = z.strictObject({
   eventId: z.uuid({ error: 'must be a UUID' }).optional(),
-  username,
+  username: typedUsername,
   ...selection,
 });
 export type CartRequest = z.output<typeof cartRequestSchema>;

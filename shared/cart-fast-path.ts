@@ -1,5 +1,12 @@
 import { CATALOG, COLUMN_LIMITS } from './catalog.ts';
-import { CONTROL_CHARACTER, isRealInstant, TIMESTAMP_MICROS, type CartEvent, type CartRequest } from './cart-event.ts';
+import {
+  CONTROL_CHARACTER,
+  isRealInstant,
+  TEXT_DIRECTION_MARK,
+  TIMESTAMP_MICROS,
+  type CartEvent,
+  type CartRequest,
+} from './cart-event.ts';
 
 /**
  * Hand-written checks for the common, canonical cart: what the shop and the collector produce.
@@ -70,7 +77,7 @@ export function fastCartRequest(value: unknown): CartRequest | undefined {
   if (!isObject(value) || !onlyKeys(value, REQUEST_KEYS)) return undefined;
   const { eventId, username } = value;
   if (eventId !== undefined && (typeof eventId !== 'string' || !UUID.test(eventId))) return undefined;
-  if (!isCanonicalUsername(username)) return undefined;
+  if (!isCanonicalUsername(username) || TEXT_DIRECTION_MARK.test(username)) return undefined;
   const options = selectionOf(value);
   if (!options) return undefined;
   const selection = { username, ...options };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { catalogValue, hexColor, selection, username } from './cart-event.ts';
+import { catalogValue, hexColor, selection, typedUsername, username } from './cart-event.ts';
 
 /**
  * What the browser tracker (web/tracker.js) sends to `POST /api/events`, and what the collector
@@ -127,8 +127,8 @@ function variants<Extra extends z.ZodRawShape>(extra: Extra) {
   });
 }
 
-/** One event as the tracker sends it. */
-export const trackedEventSchema = variants({});
+/** One event as the tracker sends it: its username is held to the stricter rules for input. */
+export const trackedEventSchema = variants({ username: typedUsername.nullish().transform((value) => value ?? null) });
 export type TrackedEvent = z.output<typeof trackedEventSchema>;
 
 /** One event as it travels on the tracked-events topic: the client's event plus what the collector knows. */

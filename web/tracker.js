@@ -34,6 +34,7 @@ const DEFAULTS = {
 
 const UTM_KEYS = ['source', 'medium', 'campaign', 'term', 'content'];
 const CONTROL_CHARACTERS = /\p{Cc}/gu;
+const TEXT_DIRECTION_MARK = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
 
 /** A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits, so ids sort by creation time. */
 export function uuidv7(nowMs = Date.now(), randomBytes = globalThis.crypto.getRandomValues(new Uint8Array(10))) {
@@ -65,13 +66,13 @@ export function retryAfterMs(header, nowMs = Date.now()) {
   return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
 }
 
-/** The server's username rules (shared/cart-event.ts): 1..32 characters after trimming, no control characters. */
+/** The server's username rules (shared/cart-event.ts): 1..32 characters after trimming, no control characters or text-direction marks. */
 function validUsername(name) {
   if (typeof name !== 'string') return null;
   const trimmed = name.trim();
   const length = [...trimmed].length;
   const malformed = typeof trimmed.isWellFormed === 'function' && !trimmed.isWellFormed();
-  if (length === 0 || length > 32 || /\p{Cc}/u.test(trimmed) || malformed) return null;
+  if (length === 0 || length > 32 || /\p{Cc}/u.test(trimmed) || TEXT_DIRECTION_MARK.test(trimmed) || malformed) return null;
   return trimmed;
 }
 

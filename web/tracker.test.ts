@@ -183,6 +183,8 @@ describe('the tracker against the real collector route', () => {
     expect(tracker.identify('x'.repeat(33))).toBeNull();
     expect(tracker.identify('   ')).toBeNull();
     expect(tracker.identify('bad\u0000name')).toBeNull();
+    expect(tracker.identify('ana\u202Eevil')).toBeNull();
+    expect(tracker.identify('👩\u200D💻 dev')).toBe('👩\u200D💻 dev');
     expect(tracker.identify('Łukasz 🛍️')).toBe('Łukasz 🛍️');
   });
 

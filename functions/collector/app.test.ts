@@ -220,6 +220,19 @@ describe('bodies too large, however they arrive', () => {
   });
 });
 
+describe('usernames that stay allowed', () => {
+  it.each([
+    ['an emoji joined by zero-width joiners', '👩\u200D💻 dev'],
+    ['right-to-left script', 'שרה'],
+    ['accented Latin', 'Zoë'],
+  ])('accepts %s', async (_, username) => {
+    const { producer, post } = setup();
+    const res = await post({ username, category: 'Hoodie' });
+    expect(res.status).toBe(202);
+    expect(producer.values()[0]).toMatchObject({ username });
+  });
+});
+
 describe('bad input, field by field', () => {
   const TEXT_FIELDS = ['username', 'category', 'gender', 'style', 'size', 'hexColor', 'eventId'] as const;
   const GOOD = { username: 'ana', category: 'Hoodie', gender: 'Women', style: 'Casual', size: 'M', hexColor: '#00aa11' };
@@ -254,6 +267,9 @@ describe('bad input, field by field', () => {
   });
 
   it.each([
+    ['username', 'a right-to-left override (shows the name backwards)', 'ana\u202Eevil'],
+    ['username', 'a right-to-left mark', '\u200Fana'],
+    ['username', 'a first-strong isolate', 'ana\u2068x\u2069'],
     ['username', 'a lone surrogate', 'ana\ud800'],
     ['username', 'only spaces and a tab', ' \t '],
     ['username', '33 characters', 'x'.repeat(33)],

@@ -22,6 +22,11 @@ describe('decodeTracked', () => {
     expect(decoded).toMatchObject({ ok: true, row: { event: { eventId: event.eventId }, partition: 1 } });
   });
 
+  it('lands a username with a text-direction mark that an older collector let onto the topic', () => {
+    const event = trackedMessage({ username: 'ana\u202Eevil' });
+    expect(decodeTracked(message(JSON.stringify(event)))).toMatchObject({ ok: true, row: { event: { username: 'ana\u202Eevil' } } });
+  });
+
   it('says why a message can never be a row', () => {
     expect(decodeTracked(message(null))).toEqual({ ok: false, reason: 'empty message (tombstone)' });
     expect(decodeTracked(message('{nope'))).toEqual({ ok: false, reason: 'value is not UTF-8 JSON' });
