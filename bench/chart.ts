@@ -32,7 +32,7 @@ function bars(report: BenchReport): Bar[] {
   add(p1, '~s', 'bare node:http', r.collector.ceilingPerSec, 'ceiling', perSec);
   add(p1, '~s', 'Kafka ProducerPerformance', r.broker.ceilingPerSec, 'ceiling', perSec);
   const p2 = 'Sink: rows/s into Postgres';
-  add(p2, '~s', 'consumer (batch insert)', r.sink.rowsPerSec, 'measured', perSec);
+  add(p2, '~s', 'consumer (COPY per batch)', r.sink.rowsPerSec, 'measured', perSec);
   add(p2, '~s', 'COPY FROM STDIN', r.sink.copyRowsPerSec, 'ceiling', perSec);
   add(p2, '~s', 'row per message', r.sink.rowPerMessageRowsPerSec, 'floor', perSec);
   const held = r.e2e.rateHeld === false ? ` (held ${r.e2e.acceptedPerSec}/s)` : '';
