@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CartEvent } from '../shared/cart-event.ts';
 import { DatabaseUnavailableError, FatalError } from '../shared/errors.ts';
@@ -87,6 +88,54 @@ describe('copyCarts', () => {
       expect(error).toBeInstanceOf(DatabaseUnavailableError);
     } finally {
       await nowhere.close();
+    }
+  });
+});
+
+/** A TCP proxy to the test Postgres that can reset every connection through it, as a crashed server's host would. */
+async function resettingProxy(target: URL) {
+  const sockets = new Set<net.Socket>();
+  let forwarded = 0;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    sockets.add(client);
+    client.on('data', (chunk) => (forwarded += chunk.length));
+    client.pipe(upstream).pipe(client);
+    const drop = () => {
+      sockets.delete(client);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.href,
+    forwarded: () => forwarded,
+    reset: () => {
+      for (const socket of sockets) socket.resetAndDestroy();
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('copyCarts when the connection is reset mid-COPY', () => {
+  it('rejects as an outage without an unhandled error event, and copies again afterwards', async () => {
+    const proxy = await resettingProxy(new URL(database.url));
+    const handle = openDatabase(proxy.url, { connectTimeoutSeconds: 2 });
+    try {
+      const rows = Array.from({ length: 100_000 }, (_, i) => row(`bulk-${i}`, i));
+      const copying = copyCarts(handle.db, handle.copier, rows).catch((e: unknown) => e);
+      await expect.poll(() => proxy.forwarded(), { interval: 5, timeout: 10_000 }).toBeGreaterThan(1_000_000);
+      proxy.reset();
+      expect(await copying).toBeInstanceOf(DatabaseUnavailableError);
+      expect(await copyCarts(handle.db, handle.copier, [row('after the reset')])).toEqual({ inserted: 1, duplicates: 0 });
+    } finally {
+      await handle.close();
+      await proxy.close();
     }
   });
 });

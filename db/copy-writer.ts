@@ -34,6 +34,10 @@ export function openCopyWriter(url: string, options: CopyWriterOptions = {}): Co
     async copy(statement, text) {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // A checked-out client whose socket fails (a reset, a server killed) emits 'error' as well as
+      // failing the COPY; the pool listens only to idle clients, and an unheard 'error' kills the process.
+      const onLost = (error: Error) => (broken = error);
+      client.on('error', onLost);
       try {
         const stream = client.query(copyFrom(statement));
         stream.end(text);
@@ -42,9 +46,10 @@ export function openCopyWriter(url: string, options: CopyWriterOptions = {}): Co
       } catch (error) {
         // A refusal of the data (SQLSTATE class 22 or 23) leaves the connection usable; after
         // anything else (a network error, a server shutting down) it is discarded, not pooled.
-        if (!(error instanceof pg.DatabaseError && /^2[23]/.test(error.code ?? ''))) broken = error as Error;
+        if (!(error instanceof pg.DatabaseError && /^2[23]/.test(error.code ?? ''))) broken ??= error as Error;
         throw error;
       } finally {
+        client.removeListener('error', onLost);
         client.release(broken);
       }
     },

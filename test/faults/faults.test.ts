@@ -61,7 +61,11 @@ describe('fault tests: every acknowledged event stored exactly once', () => {
     const load = await scenario.load(0.3, async () => {
       await pg.stop();
       await sleep(5000);
-      readyDuringOutage = (await fetch(`${consumer.url}/readyz`)).status;
+      readyDuringOutage = (
+        await fetch(`${consumer.url}/readyz`).catch((error: Error) => {
+          throw new Error(`the consumer is not answering (${error.message}); its output:\n${consumer.output().slice(-6000)}`);
+        })
+      ).status;
       await sleep(5000);
       await pg.start();
     });
