@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../redpanda/kafka/jars.ts';
+import type { NodeLaunch } from '../scripts/npm-launch.ts';
 
 /** A Node entry (function or bench helper) in its own process: `node --import tsx <entry>`, as in production. */
 export interface NodeChild {
@@ -30,17 +31,17 @@ export function spawnNode(
   entry: string,
   env: Record<string, string>,
   port: number,
-  nodeFlags: readonly string[] = [],
+  launch: NodeLaunch = { env: {}, nodeFlags: [] },
 ): NodeChild {
   // BENCH_CPU_PROF=dir: each child writes a V8 CPU profile there on exit (open it in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
-  const nodeArgs = [...nodeFlags, ...profile, '--import', 'tsx', path.join(repoRoot, entry)];
+  const nodeArgs = [...launch.nodeFlags, ...profile, '--import', 'tsx', path.join(repoRoot, entry)];
   const [command, args] = setpriv
     ? [setpriv, ['--pdeathsig', 'KILL', '--', process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
   const child = spawn(command, args, {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'warn', NODE_ENV: 'production', ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', NODE_ENV: 'production', ...launch.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);

@@ -1,3 +1,4 @@
+import type { NodeChild } from './child.ts';
 import { int, status } from './progress.ts';
 
 export interface DrainResult {
@@ -23,8 +24,8 @@ export async function timeDrain(options: {
   landed: () => Promise<number>;
   limitMs: number;
   everyMs?: number;
-  /** Stops polling early when the draining process died. */
-  alive?: () => boolean;
+  /** The draining process: if it dies, polling stops and the drain fails with its output. */
+  drainer: Pick<NodeChild, 'name' | 'running' | 'output'>;
 }): Promise<DrainResult> {
   const progress = status(options.label, 5000);
   const started = performance.now();
@@ -38,7 +39,11 @@ export async function timeDrain(options: {
     last = { at, rows };
     const rate = first && at > first.at ? (rows - first.rows) / ((at - first.at) / 1000) : 0;
     progress.update(`${int(rows)}/${int(options.target)} rows (${int(rate)}/s)`);
-    if (rows >= options.target || at > deadline || (options.alive && !options.alive())) break;
+    if (!options.drainer.running()) {
+      progress.done(`${int(rows)} rows when ${options.drainer.name} exited`);
+      throw new Error(`${options.drainer.name} exited during the drain:\n${options.drainer.output().slice(-4000)}`);
+    }
+    if (rows >= options.target || at > deadline) break;
     await new Promise((r) => setTimeout(r, options.everyMs ?? 100));
   }
   const complete = last.rows >= options.target;

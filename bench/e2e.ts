@@ -83,8 +83,7 @@ export async function benchE2e(
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   try {
     await collector.waitFor('/readyz');
-    const consume = launchOf('consume');
-    consumer = spawnNode('consumer', 'functions/consumer/node.ts', { ...env, ...consume.env, CONSUMER_PORT: String(consumerPort) }, consumerPort, consume.nodeFlags);
+    consumer = spawnNode('consumer', 'functions/consumer/node.ts', { ...env, CONSUMER_PORT: String(consumerPort) }, consumerPort, launchOf('consume'));
     consumerRss = watchRss(consumer.pid);
     await consumer.waitFor('/readyz');
 

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { freePort } from '../redpanda/kafka/free-port.ts';
+import { CART_COPY_COLUMNS, cartCopyLine } from '../db/copy-carts.ts';
 import { launchOf } from '../scripts/npm-launch.ts';
 import { spawnNode } from './child.ts';
 import { cpuMsPer } from './collector.ts';
@@ -50,7 +51,6 @@ export interface SinkServices {
 }
 
 const TOPIC = 'bench-sink';
-const COLUMNS = 'event_id, username, creation_timestamp, category, gender, style, size, hex_color, kafka_partition, kafka_offset';
 
 export async function benchSink(config: BenchConfig, services: SinkServices): Promise<SinkResult> {
   const { events, floorEvents, consumerMaxBatch } = config.sink;
@@ -68,8 +68,6 @@ export async function benchSink(config: BenchConfig, services: SinkServices): Pr
 async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
   const databaseUrl = await services.database('bench_sink');
   const port = await freePort();
-  // As npm run consume starts it: its heap cap and malloc arenas are part of what is measured.
-  const consume = launchOf('consume');
   const child = spawnNode(
     'consumer',
     'functions/consumer/node.ts',
@@ -81,10 +79,10 @@ async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
       CONSUMER_GROUP: `bench-sink-${crypto.randomUUID().slice(0, 8)}`,
       CONSUMER_PORT: String(port),
       CONSUMER_MAX_BATCH: String(config.sink.consumerMaxBatch),
-      ...consume.env,
     },
     port,
-    consume.nodeFlags,
+    // As npm run consume starts it: its heap cap and malloc arenas are part of what is measured.
+    launchOf('consume'),
   );
   const rss = watchRss(child.pid);
   try {
@@ -109,9 +107,8 @@ async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
         return metrics.get('clickstream_inserted_total') ?? 0;
       },
       limitMs: config.quick ? 120_000 : 600_000,
-      alive: () => child.running(),
+      drainer: child,
     });
-    if (!child.running()) throw new Error(`the consumer exited during the drain:\n${child.output().slice(-4000)}`);
     const cpuUse = cpu.stop();
     const wallSeconds = (performance.now() - wall) / 1000;
     const metrics = await scrapeMetrics(child.url);
@@ -141,8 +138,6 @@ async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
   }
 }
 
-const text = (value: string | null) => (value === null ? '\\N' : value);
-
 /**
  * COPY ... FROM STDIN of the same rows into a fresh table like clickstream_data (same primary key
  * and index), in the same database. The COPY text is built before the clock starts: this times
@@ -153,10 +148,8 @@ async function copyCeiling(config: BenchConfig, databaseUrl: string, seed: numbe
   const chunks: string[] = [];
   let chunk = '';
   for (let i = 0; i < rows; i++) {
-    const e = cartEventFor(seed, i, baseMs);
     const partition = i % config.partitions;
-    const offset = Math.floor(i / config.partitions);
-    chunk += `${e.eventId}\t${e.username}\t${e.createdAt}\t${text(e.category)}\t${text(e.gender)}\t${text(e.style)}\t${text(e.size)}\t${text(e.hexColor)}\t${partition}\t${offset}\n`;
+    chunk += cartCopyLine({ event: cartEventFor(seed, i, baseMs), partition, offset: String(Math.floor(i / config.partitions)) });
     if (chunk.length > 256 * 1024) {
       chunks.push(chunk);
       chunk = '';
@@ -180,7 +173,7 @@ async function copyCeiling(config: BenchConfig, databaseUrl: string, seed: numbe
     );
     const cpu = meterCpu({ postgres: { pid: postgresPid, tree: true } });
     const started = performance.now();
-    const writable = await sql.unsafe(`copy clickstream_copy (${COLUMNS}) from stdin`).writable();
+    const writable = await sql.unsafe(`copy clickstream_copy (${CART_COPY_COLUMNS}) from stdin`).writable();
     await pipeline(source, writable);
     const seconds = (performance.now() - started) / 1000;
     const cpuUse = cpu.stop();
@@ -223,9 +216,8 @@ async function drainWithFloor(config: BenchConfig, services: SinkServices): Prom
       landed: async () => (await sql`select count(*)::int as n from clickstream_data`)[0]!.n as number,
       limitMs: config.quick ? 60_000 : 180_000,
       everyMs: 200,
-      alive: () => child.running(),
+      drainer: child,
     });
-    if (!child.running()) throw new Error(`the consumer exited during the drain:\n${child.output().slice(-4000)}`);
     const cpuUse = cpu.stop();
     const wallSeconds = (performance.now() - wall) / 1000;
     return {

@@ -4,9 +4,11 @@ import { copyTextRow } from './copy-text.ts';
 import { classifyDatabaseError } from './errors.ts';
 import { type CartRow, type InsertResult, insertCarts } from './insert-carts.ts';
 
-const STATEMENT = `copy clickstream_data
-  (event_id, username, creation_timestamp, category, gender, style, size, hex_color, kafka_partition, kafka_offset)
-  from stdin`;
+/** The columns cartCopyLine writes, in its order. */
+export const CART_COPY_COLUMNS =
+  'event_id, username, creation_timestamp, category, gender, style, size, hex_color, kafka_partition, kafka_offset';
+
+const STATEMENT = `copy clickstream_data (${CART_COPY_COLUMNS}) from stdin`;
 
 /** SQLSTATE unique_violation: some event_id of the batch is stored already. */
 const UNIQUE_VIOLATION = '23505';
@@ -21,9 +23,7 @@ const UNIQUE_VIOLATION = '23505';
 export async function copyCarts(db: Database, copier: CopyWriter, rows: readonly CartRow[]): Promise<InsertResult> {
   if (rows.length === 0) return { inserted: 0, duplicates: 0 };
   let text = '';
-  for (const { event: e, partition, offset } of rows) {
-    text += copyTextRow([e.eventId, e.username, e.createdAt, e.category, e.gender, e.style, e.size, e.hexColor, partition, offset]);
-  }
+  for (const row of rows) text += cartCopyLine(row);
   try {
     const inserted = await copier.copy(STATEMENT, text);
     return { inserted, duplicates: rows.length - inserted };
@@ -31,4 +31,9 @@ export async function copyCarts(db: Database, copier: CopyWriter, rows: readonly
     if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return insertCarts(db, rows);
     throw classifyDatabaseError(error);
   }
+}
+
+/** One cart as a line of COPY text, its fields in the order of the statement's columns. */
+export function cartCopyLine({ event: e, partition, offset }: CartRow): string {
+  return copyTextRow([e.eventId, e.username, e.createdAt, e.category, e.gender, e.style, e.size, e.hexColor, partition, offset]);
 }

@@ -15,7 +15,7 @@ const codePoints = (text: string): number => [...text].length;
 
 /** Rejects shapes-right-but-impossible times such as Feb 30 or 25:61, which Postgres would refuse. */
 export const isRealInstant = (text: string): boolean =>
-  TIMESTAMP_MICROS.test(text) ? isRealCalendarTime(text) : isRealByDate(text);
+  TIMESTAMP_MICROS.test(text) ? isRealMicrosTimestamp(text) : isRealByDate(text);
 
 /** What JavaScript's Date makes of the text, read back: the reference the arithmetic below must match. */
 export const isRealByDate = (text: string): boolean => {
@@ -31,10 +31,11 @@ const digits = (text: string, at: number, count: number): number => {
 };
 
 /**
- * The same verdict as isRealByDate for text in TIMESTAMP_MICROS's layout, by arithmetic on the
- * proleptic Gregorian calendar: a Date and its ISO string per row were a twentieth of the consumer's CPU.
+ * The same verdict as isRealByDate for text already known to match TIMESTAMP_MICROS, by arithmetic
+ * on the proleptic Gregorian calendar: a Date and its ISO string per row were a twentieth of the
+ * consumer's CPU.
  */
-function isRealCalendarTime(text: string): boolean {
+export function isRealMicrosTimestamp(text: string): boolean {
   const year = digits(text, 0, 4);
   const month = digits(text, 5, 2);
   const day = digits(text, 8, 2);

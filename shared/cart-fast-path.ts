@@ -1,7 +1,7 @@
 import { CATALOG, COLUMN_LIMITS } from './catalog.ts';
 import {
   CONTROL_CHARACTER,
-  isRealInstant,
+  isRealMicrosTimestamp,
   TEXT_DIRECTION_MARK,
   TIMESTAMP_MICROS,
   type CartEvent,
@@ -70,7 +70,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isCanonicalTimestamp = (value: unknown): value is string =>
-  typeof value === 'string' && TIMESTAMP_MICROS.test(value) && isRealInstant(value);
+  typeof value === 'string' && TIMESTAMP_MICROS.test(value) && isRealMicrosTimestamp(value);
 
 /** cartRequestSchema's output for a canonical request, or undefined: ask zod. */
 export function fastCartRequest(value: unknown): CartRequest | undefined {
