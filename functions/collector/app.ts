@@ -1,6 +1,5 @@
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { secureHeaders } from 'hono/secure-headers';
 import type { BrokerProducer } from '../../shared/broker-port.ts';
 import { cartRequestSchema, describeIssues, type CartEvent, type CartRequest } from '../../shared/cart-event.ts';
 import { fastCartRequest } from '../../shared/cart-fast-path.ts';
@@ -15,6 +14,7 @@ import { errorHandler, httpError } from '../lib/errors.ts';
 import { kindOf, readCapped } from '../lib/read-body.ts';
 import { type CollectorMetrics, createCollectorMetrics, mountMetrics, type RejectReason, secondsSince } from '../lib/metrics.ts';
 import { mountHealth } from '../lib/readiness.ts';
+import { secureJson } from '../lib/secure-json.ts';
 import { limitPerClient } from '../lib/rate-limit.ts';
 import { type Logger, silentLogger } from '../../shared/logger.ts';
 
@@ -76,7 +76,8 @@ export function createApp(deps: CollectorDeps): Hono {
 
   // nosniff, no framing, no referrer, HSTS... CSP is left to the shop's page; these answers are JSON.
   // A cross-origin shop may read the answers only if the resource policy allows it.
-  app.use(secureHeaders({ crossOriginResourcePolicy: corsOn ? 'cross-origin' : 'same-origin' }));
+  const secure = secureJson(corsOn ? 'cross-origin' : 'same-origin');
+  app.use(secure.middleware);
 
   if (corsOn) {
     app.use(
@@ -179,7 +180,7 @@ export function createApp(deps: CollectorDeps): Hono {
         deps.produceTimeoutMs,
         () => new BrokerUnavailableError(`broker did not acknowledge within ${deps.produceTimeoutMs} ms`),
       );
-      return c.json({ eventId }, 202);
+      return secure.json({ eventId }, 202);
     },
   );
 
