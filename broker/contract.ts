@@ -227,6 +227,38 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
       expect(new Set(deliveries.map((m) => m.offset))).toEqual(new Set([again.offset]));
     });
 
+    it('after a failed batch in a stream of many, lands every message, in order per partition from the failed batch on', async () => {
+      const { broker, topic, groupId } = await fresh('rewind', 2);
+      const producer = await producerOn(broker);
+      const values = Array.from({ length: 120 }, (_, i) => `r-${i}`);
+      await producer.produce(topic, values.map((value, i) => ({ key: `k-${i % 7}`, value })));
+      let calls = 0;
+      // Fails the third batch once, while the client may already have read the batches after it.
+      const c = await recordingConsumer(broker, groupId, topic, async () => {
+        if (++calls === 3) throw new Error('third batch fails once');
+      }, 9);
+      await until('every message landed', () => new Set(c.all().map((m) => text(m.value))).size === values.length);
+      expect(new Set(c.all().map((m) => text(m.value)))).toEqual(new Set(values));
+      const failed = c.handed[2]!;
+      for (const partition of [0, 1]) {
+        // From the first landed batch on, each partition's offsets run on without a gap (a re-read starts earlier, never later).
+        let expected = 0;
+        for (const m of c.all().filter((m) => m.partition === partition)) {
+          const offset = Number(m.offset);
+          expect(offset, `partition ${partition}`).toBeLessThanOrEqual(expected);
+          expected = Math.max(expected, offset + 1);
+        }
+        const failedHere = failed.filter((m) => m.partition === partition);
+        if (failedHere.length > 0) expect(c.all().some((m) => m.offset === failedHere[0]!.offset && m.partition === partition)).toBe(true);
+      }
+      await c.close();
+      await c.running;
+      await producer.produce(topic, [{ key: 'k', value: 'after' }]);
+      const d = await recordingConsumer(broker, groupId, topic);
+      await d.waitForValue('after');
+      expect(d.all().map((m) => text(m.value))).toEqual(['after']);
+    });
+
     it('after the handler resolved, a new consumer in the same group starts after the committed offsets', async () => {
       const { broker, topic, groupId } = await fresh('commit');
       const producer = await producerOn(broker);

@@ -24,3 +24,16 @@ export function connectionConfig(config: KafkaConfig, logger: Logger) {
     },
   };
 }
+
+/** The same connection as librdkafka properties, for the lower-level (non-KafkaJS) API. */
+export function librdkafkaConnection(config: KafkaConfig): Record<string, string> {
+  const protocol = config.sasl ? (config.ssl ? 'sasl_ssl' : 'sasl_plaintext') : config.ssl ? 'ssl' : 'plaintext';
+  return {
+    'bootstrap.servers': config.brokers.join(','),
+    'client.id': config.clientId,
+    'security.protocol': protocol,
+    ...(config.sasl
+      ? { 'sasl.mechanism': config.sasl.mechanism.toUpperCase(), 'sasl.username': config.sasl.username, 'sasl.password': config.sasl.password }
+      : {}),
+  };
+}

@@ -1,3 +1,4 @@
+import rdkafka from '@confluentinc/kafka-javascript';
 import type {
   BatchHandler,
   BrokerConsumer,
@@ -7,98 +8,242 @@ import type {
 } from '../../shared/broker-port.ts';
 import type { KafkaConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { connectionConfig, KafkaJS } from './client.ts';
-import { probeBroker } from './health.ts';
+import { librdkafkaConnection } from './client.ts';
+import { toPortError } from './errors.ts';
 
 /** How long close() lets a running batch finish before aborting its retries. */
 const CLOSE_GRACE_MS = 8000;
+/** How long close() waits, after aborting, for the handler to give up. */
+const ABORT_GRACE_MS = 2000;
+/** Longest wait for a batch's first message: bounds how quickly an idle consumer notices close(). */
+const CONSUME_WAIT_MS = 200;
+const HEALTH_WAIT_MS = 2000;
 
-interface RawMessage {
-  key: Buffer | null;
-  value: Buffer | null;
-  offset: string;
-  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+/** Methods lib/kafka-consumer.js has and its type declarations leave out. */
+interface UndeclaredConsumerMethods {
+  setDefaultIsTimeoutOnlyForFirstMessage(onlyForFirst: boolean): void;
+  commitCb(offsets: rdkafka.TopicPartitionOffset[], callback: (error: rdkafka.LibrdKafkaError | null) => void): void;
 }
 
-function toIncoming(topic: string, partition: number, m: RawMessage): IncomingMessage {
-  const headers: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(m.headers ?? {})) {
-    if (raw !== undefined) headers[name] = (Array.isArray(raw) ? raw.at(-1)! : raw).toString();
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function toIncoming(m: rdkafka.Message): IncomingMessage {
+  let headers = NO_HEADERS;
+  if (m.headers && m.headers.length > 0) {
+    const named: Record<string, string> = {};
+    // A header repeated under one name keeps its last value, as the other adapter does.
+    for (const header of m.headers) for (const name in header) named[name] = header[name]!.toString();
+    headers = named;
   }
-  return { topic, partition, offset: m.offset, key: m.key?.toString() ?? null, value: m.value, headers };
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: String(m.offset),
+    key: m.key === null || m.key === undefined ? null : m.key.toString(),
+    value: m.value ?? null,
+    headers,
+  };
 }
 
+interface PartitionSpan {
+  readonly topic: string;
+  readonly partition: number;
+  readonly first: number;
+  next: number;
+}
+
+/** Each partition's first offset in a batch and the offset after its last. */
+function partitionsOf(batch: readonly rdkafka.Message[]): PartitionSpan[] {
+  const partitions = new Map<string, PartitionSpan>();
+  for (const m of batch) {
+    const key = `${m.topic}\u0000${m.partition}`;
+    const known = partitions.get(key);
+    if (!known) partitions.set(key, { topic: m.topic, partition: m.partition, first: m.offset, next: m.offset + 1 });
+    else if (m.offset + 1 > known.next) known.next = m.offset + 1;
+  }
+  return [...partitions.values()];
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+/**
+ * A group member on librdkafka's own consume(n) API rather than its KafkaJS-compatible layer, which
+ * cost the consumer a third more CPU per message and handed over one partition's batch at a time
+ * (bench/client-overhead.ts, npm run bench). A batch is what one consume(n) returns, from any
+ * partitions; the next one is read while the handler lands it. Each partition's highest offset + 1
+ * is committed once the handler resolved. When the handler throws, the batch's partitions are
+ * sought back to its first offsets (which drops what was read after it), so it is delivered again.
+ */
 export async function createConfluentConsumer(
   config: KafkaConfig,
   options: ConsumerOptions,
   logger: Logger,
 ): Promise<BrokerConsumer> {
-  const kafka = new KafkaJS.Kafka({ kafkaJS: connectionConfig(config, logger) });
-  const consumer = kafka.consumer({
-    kafkaJS: { groupId: options.groupId, fromBeginning: true, autoCommit: false },
-    'js.consumer.max.batch.size': options.maxBatchSize,
-    // A killed consumer's partitions move to the survivors after this long.
-    'session.timeout.ms': 10_000,
-    'heartbeat.interval.ms': 2_000,
-    // librdkafka prefetches up to 64 MB by default; a few batches ahead is all a sink needs, and the
-    // defaults drove the consumer to 550-950 MB of RSS while draining a backlog (measured by npm run bench).
-    // 2 MB queued and 1 MB fetches instead of 4 and 2: 255 → 202 MB, at the same rows/s.
-    'queued.max.messages.kbytes': 2048,
-    'queued.min.messages': 5000,
-    'fetch.max.bytes': 1024 * 1024,
-    'js.consumer.max.cache.size.per.worker.ms': 500,
-    // With the caps above, librdkafka's default 1 s pause before fetching again for a full queue
-    // left the consumer idle between partitions: 23.8k → 26.9k rows/s when draining a backlog.
-    'fetch.queue.backoff.ms': 20,
+  /** Bumped when partitions are revoked: a batch read before may hold partitions another member now owns. */
+  let generation = 0;
+  const consumer = new rdkafka.KafkaConsumer(
+    {
+      ...librdkafkaConnection(config),
+      'group.id': options.groupId,
+      'enable.auto.commit': false,
+      'socket.nagle.disable': true,
+      // A killed consumer's partitions move to the survivors after this long.
+      'session.timeout.ms': 10_000,
+      'heartbeat.interval.ms': 2_000,
+      // librdkafka prefetches up to 64 MB by default; a few batches ahead is all a sink needs, and the
+      // defaults drove the consumer to 550-950 MB of RSS while draining a backlog (npm run bench).
+      'queued.max.messages.kbytes': 2048,
+      'queued.min.messages': 5000,
+      'fetch.max.bytes': 1024 * 1024,
+      // With the caps above, librdkafka's default 1 s pause before fetching again for a full queue
+      // left the consumer idle between batches: 23.8k → 26.9k rows/s when draining a backlog.
+      'fetch.queue.backoff.ms': 20,
+      rebalance_cb: true,
+    },
+    { 'auto.offset.reset': 'earliest' },
+  );
+  consumer.on('rebalance', (event) => {
+    if (event.code === rdkafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) generation++;
   });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [...options.topics] });
-  const admin = kafka.admin();
-  await admin.connect();
+  consumer.on('event.error', (error) => logger.warn({ err: error.message, kafka: true }, 'consumer client error'));
+  consumer.setDefaultConsumeTimeout(CONSUME_WAIT_MS);
+  // Wait only for a batch's first message, then take what is already fetched: a trickle lands at once.
+  const undeclared = consumer as unknown as UndeclaredConsumerMethods;
+  undeclared.setDefaultIsTimeoutOnlyForFirstMessage(true);
+  try {
+    await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 30_000 }, (error) => (error ? reject(error) : resolve())));
+  } catch (error) {
+    throw toPortError(error, 'connect the consumer');
+  }
+  consumer.subscribe([...options.topics]);
 
-  /** Lag = high watermark - the next offset to commit; the client says -1001 when it has no watermark yet. */
-  const reportLag = (topic: string, partition: number, highWatermark: string, nextOffset: string) => {
-    if (!options.onLag || !/^\d+$/.test(highWatermark)) return;
-    const lag = Number(BigInt(highWatermark) - BigInt(nextOffset));
-    options.onLag({ topic, partition, lag: Math.max(0, lag) });
+  const reportLag = (topic: string, partition: number, nextOffset: number) => {
+    if (!options.onLag) return;
+    let high: number;
+    try {
+      high = consumer.getWatermarkOffsets(topic, partition).highOffset;
+    } catch {
+      return; // no watermark known yet
+    }
+    if (high >= 0) options.onLag({ topic, partition, lag: Math.max(0, high - nextOffset) });
   };
 
+  const read = () =>
+    new Promise<{ messages: rdkafka.Message[]; generation: number }>((resolve, reject) => {
+      const readIn = generation;
+      consumer.consume(options.maxBatchSize, (error, messages) =>
+        error ? reject(toPortError(error, 'consume')) : resolve({ messages, generation: readIn }),
+      );
+    });
+
+  const seek = (topic: string, partition: number, offset: number) =>
+    new Promise<void>((resolve, reject) =>
+      consumer.seek({ topic, partition, offset }, 5000, (error) => (error ? reject(error) : resolve())),
+    );
+
+  const commit = (offsets: { topic: string; partition: number; offset: number }[]) =>
+    new Promise<void>((resolve, reject) =>
+      undeclared.commitCb(offsets, (error) => (error ? reject(toPortError(error, 'commit offsets')) : resolve())),
+    );
+
+  /** Aborted when close() starts: no new batch is taken. */
+  const closing = new AbortController();
+  /** Aborted when the grace period ran out: the running handler should give up. */
   const stopping = new AbortController();
-  const inFlight = new Set<Promise<unknown>>();
-  let stopped: () => void = () => {};
+  let running: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
+
+  async function land(batch: rdkafka.Message[], partitions: PartitionSpan[], readIn: number, handler: BatchHandler): Promise<void> {
+    for (const p of partitions) reportLag(p.topic, p.partition, p.first);
+    await handler(batch.map(toIncoming), { signal: stopping.signal });
+    // After a rebalance another member may own these partitions and start from the committed offsets;
+    // committing for it would be refused, and the redelivered rows are skipped as already stored.
+    if (readIn !== generation) return;
+    await commit(partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })));
+    for (const p of partitions) reportLag(p.topic, p.partition, p.next);
+  }
+
+  /** Reads a failed batch again: each of its partitions goes back to the batch's first offset. */
+  async function rewind(partitions: PartitionSpan[]): Promise<void> {
+    for (const p of partitions) {
+      // A partition that moved to another member is read there, from its committed offset.
+      await seek(p.topic, p.partition, p.first).catch((error: Error) =>
+        logger.warn({ err: error.message, partition: p.partition }, 'seek back failed'),
+      );
+    }
+  }
+
+  async function consumeUntilClosed(handler: BatchHandler): Promise<void> {
+    let failures = 0;
+    const backOff = async (what: string, error: unknown) => {
+      failures++;
+      const delayMs = Math.min(5000, 100 * 2 ** failures);
+      logger.warn({ err: (error as Error).message, failures, delayMs }, what);
+      await sleep(delayMs, closing.signal);
+    };
+    let next = read();
+    while (!closing.signal.aborted) {
+      let batch: Awaited<ReturnType<typeof read>>;
+      try {
+        batch = await next;
+      } catch (error) {
+        await backOff('consume failed, retrying', error);
+        next = read();
+        continue;
+      }
+      if (batch.messages.length === 0) {
+        next = read();
+        continue;
+      }
+      // The client fetches and decodes the next batch while this one lands.
+      next = read();
+      const partitions = partitionsOf(batch.messages);
+      try {
+        await land(batch.messages, partitions, batch.generation, handler);
+        failures = 0;
+      } catch (error) {
+        // The batch read ahead came after the failed one: it is dropped, and only then do the
+        // partitions go back, so that no read can still return messages from before the seek.
+        await next.catch(() => {});
+        if (closing.signal.aborted) return;
+        await rewind(partitions);
+        await backOff('batch not landed; reading it again', error);
+        next = read();
+      }
+    }
+    // A batch read ahead but not landed stays uncommitted: the next member reads it again.
+    await next.catch(() => {});
+  }
 
   return {
-    async run(handler: BatchHandler) {
-      const done = new Promise<void>((resolve) => (stopped = resolve));
-      await consumer.run({
-        partitionsConsumedConcurrently: 2,
-        eachBatch: async ({ batch, isStale }) => {
-          const messages = batch.messages.map((m: RawMessage) => toIncoming(batch.topic, batch.partition, m));
-          reportLag(batch.topic, batch.partition, batch.highWatermark, batch.messages[0]!.offset);
-          const work = handler(messages, { signal: stopping.signal });
-          inFlight.add(work);
-          try {
-            await work;
-          } finally {
-            inFlight.delete(work);
-          }
-          // After a rebalance another member owns the partition and will redeliver; committing would be refused.
-          if (isStale()) return;
-          const next = (BigInt(batch.messages.at(-1)!.offset) + 1n).toString();
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-          reportLag(batch.topic, batch.partition, batch.highWatermark, next);
-        },
-      });
-      return done;
+    run(handler) {
+      running ??= consumeUntilClosed(handler);
+      return running;
     },
-    health: (): Promise<BrokerHealth> => probeBroker(admin),
-    async close() {
-      const grace = new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
-      await Promise.race([Promise.allSettled([...inFlight]), grace]);
-      stopping.abort(new Error('consumer closing'));
-      await admin.disconnect().catch(() => {});
-      await consumer.disconnect();
-      stopped();
+    health: () =>
+      new Promise<BrokerHealth>((resolve) =>
+        consumer.getMetadata({ timeout: HEALTH_WAIT_MS }, (error) =>
+          resolve(error ? { ok: false, detail: error.message } : { ok: true }),
+        ),
+      ),
+    close() {
+      closed ??= (async () => {
+        closing.abort();
+        const settled = running?.catch(() => {}) ?? Promise.resolve();
+        await Promise.race([settled, sleep(CLOSE_GRACE_MS)]);
+        stopping.abort(new Error('consumer closing'));
+        await Promise.race([settled, sleep(ABORT_GRACE_MS)]);
+        await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+      })();
+      return closed;
     },
   };
 }
