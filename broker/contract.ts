@@ -227,30 +227,25 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
       expect(new Set(deliveries.map((m) => m.offset))).toEqual(new Set([again.offset]));
     });
 
-    it('after a failed batch in a stream of many, lands every message, in order per partition from the failed batch on', async () => {
+    it('when batches fail amid a stream of many, lands every message, and commits up to the last', async () => {
       const { broker, topic, groupId } = await fresh('rewind', 2);
       const producer = await producerOn(broker);
-      const values = Array.from({ length: 120 }, (_, i) => `r-${i}`);
+      const values = Array.from({ length: 200 }, (_, i) => `r-${i}`);
       await producer.produce(topic, values.map((value, i) => ({ key: `k-${i % 7}`, value })));
       let calls = 0;
-      // Fails the third batch once, while the client may already have read the batches after it.
+      let failing = true;
+      // Every third batch fails, after the client has had time to read the batches after it; those
+      // read ahead may hold the other partition, which must be read again too.
       const c = await recordingConsumer(broker, groupId, topic, async () => {
-        if (++calls === 3) throw new Error('third batch fails once');
-      }, 9);
+        if (!failing || ++calls % 3 !== 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        throw new Error('every third batch fails');
+      }, 8);
       await until('every message landed', () => new Set(c.all().map((m) => text(m.value))).size === values.length);
       expect(new Set(c.all().map((m) => text(m.value)))).toEqual(new Set(values));
-      const failed = c.handed[2]!;
-      for (const partition of [0, 1]) {
-        // From the first landed batch on, each partition's offsets run on without a gap (a re-read starts earlier, never later).
-        let expected = 0;
-        for (const m of c.all().filter((m) => m.partition === partition)) {
-          const offset = Number(m.offset);
-          expect(offset, `partition ${partition}`).toBeLessThanOrEqual(expected);
-          expected = Math.max(expected, offset + 1);
-        }
-        const failedHere = failed.filter((m) => m.partition === partition);
-        if (failedHere.length > 0) expect(c.all().some((m) => m.offset === failedHere[0]!.offset && m.partition === partition)).toBe(true);
-      }
+      failing = false;
+      const caughtUp = (partition: number) => c.lags.findLast((l) => l.partition === partition)?.lag === 0;
+      await until('both partitions committed to the end', () => caughtUp(0) && caughtUp(1));
       await c.close();
       await c.running;
       await producer.produce(topic, [{ key: 'k', value: 'after' }]);

@@ -79,8 +79,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * cost the consumer a third more CPU per message and handed over one partition's batch at a time
  * (bench/client-overhead.ts, npm run bench). A batch is what one consume(n) returns, from any
  * partitions; the next one is read while the handler lands it. Each partition's highest offset + 1
- * is committed once the handler resolved. When the handler throws, the batch's partitions are
- * sought back to its first offsets (which drops what was read after it), so it is delivered again.
+ * is committed once the handler resolved. When the handler throws, the partitions of the batch and
+ * of the one read ahead are sought back to their first offsets there, so both are read again.
  */
 export async function createConfluentConsumer(
   config: KafkaConfig,
@@ -171,10 +171,18 @@ export async function createConfluentConsumer(
     for (const p of partitions) reportLag(p.topic, p.partition, p.next);
   }
 
-  /** Reads a failed batch again: each of its partitions goes back to the batch's first offset. */
-  async function rewind(partitions: PartitionSpan[]): Promise<void> {
-    for (const p of partitions) {
-      // A partition that moved to another member is read there, from its committed offset.
+  /**
+   * Reads a failed batch again, and the one read ahead after it: each of their partitions goes back
+   * to its first offset in them. A partition that moved to another member is read there, from its
+   * committed offset.
+   */
+  async function rewind(failed: readonly PartitionSpan[], readAhead: readonly PartitionSpan[]): Promise<void> {
+    const firstOffsets = new Map<string, PartitionSpan>();
+    for (const p of [...failed, ...readAhead]) {
+      const key = `${p.topic}\u0000${p.partition}`;
+      if (!firstOffsets.has(key)) firstOffsets.set(key, p);
+    }
+    for (const p of firstOffsets.values()) {
       await seek(p.topic, p.partition, p.first).catch((error: Error) =>
         logger.warn({ err: error.message, partition: p.partition }, 'seek back failed'),
       );
@@ -210,11 +218,12 @@ export async function createConfluentConsumer(
         await land(batch.messages, partitions, batch.generation, handler);
         failures = 0;
       } catch (error) {
-        // The batch read ahead came after the failed one: it is dropped, and only then do the
-        // partitions go back, so that no read can still return messages from before the seek.
-        await next.catch(() => {});
+        // The batch read ahead is dropped, and only then do the partitions go back, so that no read can
+        // still return messages from before the seek. Its own partitions go back too: the failed
+        // batch need not have held them all.
+        const readAhead = await next.catch(() => undefined);
         if (closing.signal.aborted) return;
-        await rewind(partitions);
+        await rewind(partitions, partitionsOf(readAhead?.messages ?? []));
         await backOff('batch not landed; reading it again', error);
         next = read();
       }
