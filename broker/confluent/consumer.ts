@@ -10,6 +10,7 @@ import type { KafkaConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { librdkafkaConnection } from './client.ts';
 import { toPortError } from './errors.ts';
+import { pause } from '../pause.ts';
 
 /** How long close() lets a running batch finish before aborting its retries. */
 const CLOSE_GRACE_MS = 8000;
@@ -63,16 +64,6 @@ function partitionsOf(batch: readonly rdkafka.Message[]): PartitionSpan[] {
   }
   return [...partitions.values()];
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * A group member on librdkafka's own consume(n) API rather than its KafkaJS-compatible layer, which
@@ -195,7 +186,7 @@ export async function createConfluentConsumer(
       failures++;
       const delayMs = Math.min(5000, 100 * 2 ** failures);
       logger.warn({ err: (error as Error).message, failures, delayMs }, what);
-      await sleep(delayMs, closing.signal);
+      await pause(delayMs, closing.signal);
     };
     let next = read();
     while (!closing.signal.aborted) {
@@ -247,9 +238,9 @@ export async function createConfluentConsumer(
       closed ??= (async () => {
         closing.abort();
         const settled = running?.catch(() => {}) ?? Promise.resolve();
-        await Promise.race([settled, sleep(CLOSE_GRACE_MS)]);
+        await Promise.race([settled, pause(CLOSE_GRACE_MS)]);
         stopping.abort(new Error('consumer closing'));
-        await Promise.race([settled, sleep(ABORT_GRACE_MS)]);
+        await Promise.race([settled, pause(ABORT_GRACE_MS)]);
         await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
       })();
       return closed;

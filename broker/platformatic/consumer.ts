@@ -7,6 +7,7 @@ import { closeForcefully, connectionOptions } from './client.ts';
 import { describeKafkaError } from './errors.ts';
 import { createHealthProbe } from './health.ts';
 import { createLagReporter } from './lag.ts';
+import { pause } from '../pause.ts';
 
 /** How long close() lets a running batch finish before aborting its retries. */
 const CLOSE_GRACE_MS = 8000;
@@ -37,16 +38,6 @@ function toIncoming(m: RawMessage): IncomingMessage {
 function generationOf(m: RawMessage): number | undefined {
   return (m.metadata as { consumer?: { generationId?: number } }).consumer?.generationId;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * A group member that hands batches to the handler and commits each partition's highest offset + 1
@@ -136,7 +127,7 @@ export async function createPlatformaticConsumer(
           { err: describeKafkaError(error), failures, delayMs },
           'batch not landed or stream failed; consuming again from the committed offsets',
         );
-        await sleep(delayMs, closing.signal);
+        await pause(delayMs, closing.signal);
       } finally {
         await stream?.close().catch(() => {});
       }
@@ -153,9 +144,9 @@ export async function createPlatformaticConsumer(
       closed ??= (async () => {
         closing.abort();
         const settled = running?.catch(() => {}) ?? Promise.resolve();
-        await Promise.race([settled, sleep(CLOSE_GRACE_MS)]);
+        await Promise.race([settled, pause(CLOSE_GRACE_MS)]);
         stopping.abort(new Error('consumer closing'));
-        await Promise.race([settled, sleep(ABORT_GRACE_MS)]);
+        await Promise.race([settled, pause(ABORT_GRACE_MS)]);
         // Closing with force closes any stream still open, then leaves the group.
         await closeForcefully(consumer).catch((error: unknown) =>
           logger.warn({ err: describeKafkaError(error) }, 'leaving the consumer group failed'),

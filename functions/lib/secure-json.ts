@@ -33,8 +33,9 @@ export interface SecureJson {
  * in the plain object the server writes as it is, and the middleware leaves them alone.
  */
 export function secureJson(crossOriginResourcePolicy: CrossOriginResourcePolicy): SecureJson {
-  const headers = Object.freeze({ 'content-type': 'application/json', ...securityHeaders(crossOriginResourcePolicy) });
-  const secured = Object.entries(securityHeaders(crossOriginResourcePolicy));
+  const security = securityHeaders(crossOriginResourcePolicy);
+  const headers = Object.freeze({ 'content-type': 'application/json', ...security });
+  const secured = Object.entries(security);
   const built = new WeakSet<Response>();
   return {
     middleware: async (c, next) => {
