@@ -2,6 +2,7 @@ import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { type CopyWriter, openCopyWriter } from './copy-writer.ts';
 import * as schema from './schema.ts';
+import { openThreadedCopyWriter } from './threaded-copy-writer.ts';
 
 export type Database = PostgresJsDatabase<typeof schema>;
 
@@ -17,6 +18,8 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
   /** Seconds to wait for a connection before failing, so an outage surfaces as an error, not a hang. */
   readonly connectTimeoutSeconds?: number;
+  /** COPY on a worker thread of its own (Node only), so a busy main thread does not hold up its answers. */
+  readonly copyOnThread?: boolean;
 }
 
 export function openDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
@@ -25,7 +28,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     onnotice: () => {},
   });
-  const copier = openCopyWriter(url, options);
+  const copier = options.copyOnThread ? openThreadedCopyWriter(url, options) : openCopyWriter(url, options);
   return {
     db: drizzle(client, { schema }),
     copier,

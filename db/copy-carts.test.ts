@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CartEvent } from '../shared/cart-event.ts';
 import { DatabaseUnavailableError, FatalError } from '../shared/errors.ts';
 import { freshDatabase, type FreshDatabase } from '../test/fresh-database.ts';
-import { openDatabase } from './client.ts';
+import { type DatabaseHandle, openDatabase } from './client.ts';
 import { copyCarts } from './copy-carts.ts';
 import type { CopyWriter } from './copy-writer.ts';
 import type { CartRow } from './insert-carts.ts';
@@ -48,32 +48,42 @@ function recording(copier: CopyWriter) {
   return { copier: wrapped, outcomes };
 }
 
-describe('copyCarts', () => {
+// The same behaviour whether the COPY runs on this thread or on a worker thread of its own (as the Node consumer runs it).
+describe.each([
+  ['on this thread', false],
+  ['on a thread of its own', true],
+])('copyCarts, COPY %s', (_where, copyOnThread) => {
+  let handle: DatabaseHandle;
+  beforeAll(() => {
+    handle = openDatabase(database.url, { copyOnThread });
+  });
+  afterAll(() => handle?.close());
+
   it('stores a fresh batch with one COPY', async () => {
-    const { copier, outcomes } = recording(database.copier);
+    const { copier, outcomes } = recording(handle.copier);
     const rows = [row('a', 1), row('b', 2), row('c', 3)];
-    expect(await copyCarts(database.db, copier, rows)).toEqual({ inserted: 3, duplicates: 0 });
+    expect(await copyCarts(handle.db, copier, rows)).toEqual({ inserted: 3, duplicates: 0 });
     expect(outcomes).toEqual(['copied 3']);
   });
 
   it('falls back to INSERT … ON CONFLICT when one event is stored already, storing the rest once', async () => {
     const stored = row('stored', 10);
-    await copyCarts(database.db, database.copier, [stored]);
+    await copyCarts(handle.db, handle.copier, [stored]);
     const before = await database.count();
-    const { copier, outcomes } = recording(database.copier);
+    const { copier, outcomes } = recording(handle.copier);
     const batch = [row('new-1', 11), stored, row('new-2', 12)];
-    expect(await copyCarts(database.db, copier, batch)).toEqual({ inserted: 2, duplicates: 1 });
+    expect(await copyCarts(handle.db, copier, batch)).toEqual({ inserted: 2, duplicates: 1 });
     expect(outcomes).toEqual(['refused 23505']);
     expect((await database.count()) - before).toBe(2);
     // The refused COPY left its connection usable: the next one goes through.
-    expect(await copyCarts(database.db, copier, [row('after', 13)])).toEqual({ inserted: 1, duplicates: 0 });
+    expect(await copyCarts(handle.db, copier, [row('after', 13)])).toEqual({ inserted: 1, duplicates: 0 });
     expect(outcomes).toEqual(['refused 23505', 'copied 1']);
   });
 
   it('says a row Postgres refuses as data is fatal, storing nothing of its batch', async () => {
     const before = await database.count();
     const tooLong = row('x'.repeat(40), 20);
-    const error = await copyCarts(database.db, database.copier, [row('fine', 21), tooLong]).catch((e: unknown) => e);
+    const error = await copyCarts(handle.db, handle.copier, [row('fine', 21), tooLong]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FatalError);
     expect((error as Error).message).toMatch(/^22001/);
     expect(await database.count()).toBe(before);
@@ -82,7 +92,7 @@ describe('copyCarts', () => {
   it('says an unreachable server is an outage, to be retried', async () => {
     const url = new URL(database.url);
     url.port = '1';
-    const nowhere = openDatabase(url.href, { connectTimeoutSeconds: 2 });
+    const nowhere = openDatabase(url.href, { connectTimeoutSeconds: 2, copyOnThread });
     try {
       const error = await copyCarts(nowhere.db, nowhere.copier, [row('lost')]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DatabaseUnavailableError);
@@ -122,10 +132,13 @@ async function resettingProxy(target: URL) {
   };
 }
 
-describe('copyCarts when the connection is reset mid-COPY', () => {
+describe.each([
+  ['on this thread', false],
+  ['on a thread of its own', true],
+])('copyCarts when the connection is reset mid-COPY, COPY %s', (_where, copyOnThread) => {
   it('rejects as an outage without an unhandled error event, and copies again afterwards', async () => {
     const proxy = await resettingProxy(new URL(database.url));
-    const handle = openDatabase(proxy.url, { connectTimeoutSeconds: 2 });
+    const handle = openDatabase(proxy.url, { connectTimeoutSeconds: 2, copyOnThread });
     try {
       const rows = Array.from({ length: 100_000 }, (_, i) => row(`bulk-${i}`, i));
       const copying = copyCarts(handle.db, handle.copier, rows).catch((e: unknown) => e);

@@ -26,11 +26,14 @@ describe('npm run build: one bundle per function', () => {
     LOG_LEVEL: 'warn',
   });
 
+  // copy-thread.mjs is the consumer's COPY thread, started from beside consumer.mjs.
+  const BUNDLES = ['collector.mjs', 'consumer.mjs', 'copy-thread.mjs', 'shop.mjs', 'stats.mjs'];
+
   beforeAll(async () => {
     const [built] = await Promise.all([buildFunctions(outdir), freshDatabase('bundle').then((db) => (database = db))]);
-    expect(built.map((b) => path.basename(b.file)).sort()).toEqual(['collector.mjs', 'consumer.mjs', 'shop.mjs', 'stats.mjs']);
+    expect(built.map((b) => path.basename(b.file)).sort()).toEqual(BUNDLES);
     isolated = await mkdtemp(path.join(tmpdir(), 'clickstream-bundles-'));
-    for (const name of ['collector.mjs', 'consumer.mjs', 'shop.mjs', 'stats.mjs']) await copyFile(path.join(outdir, name), path.join(isolated, name));
+    for (const name of BUNDLES) await copyFile(path.join(outdir, name), path.join(isolated, name));
   });
   afterAll(async () => {
     await Promise.all(running.map((p) => p.stop('SIGKILL')));
@@ -46,7 +49,7 @@ describe('npm run build: one bundle per function', () => {
   }
 
   it('imports nothing at the top but Node built-ins: librdkafka is loaded only when chosen', async () => {
-    for (const name of ['collector.mjs', 'consumer.mjs', 'shop.mjs']) {
+    for (const name of ['collector.mjs', 'consumer.mjs', 'shop.mjs', 'copy-thread.mjs']) {
       const source = await readFile(path.join(outdir, name), 'utf8');
       const imports = [...source.matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
       const builtin = (specifier: string) => specifier.startsWith('node:') || builtinModules.includes(specifier);

@@ -5,6 +5,7 @@
  *   dist/consumer.mjs   `node dist/consumer.mjs` consumes
  *   dist/shop.mjs       `node dist/shop.mjs` serves (the page and its files are embedded); `export default { fetch }`
  *   dist/stats.mjs      `node dist/stats.mjs` serves the dashboard's data (/api/stats/*) from Postgres
+ *   dist/copy-thread.mjs  the consumer's COPY thread (db/copy-thread.ts), which consumer.mjs starts from beside itself
  *
  * Everything is bundled except librdkafka's binding (@confluentinc/kafka-javascript), a native
  * addon: it is loaded from node_modules only when KAFKA_CLIENT selects it (the default on Node),
@@ -63,6 +64,20 @@ const lazyNativeAddon: esbuild.Plugin = {
   },
 };
 
+const COPY_THREAD_FILE = 'copy-thread.mjs';
+
+/** In a bundle, the COPY thread's module is copy-thread.mjs beside the bundle, not the sources' tsx boot file. */
+const bundledCopyThread: esbuild.Plugin = {
+  name: 'bundled-copy-thread',
+  setup(build) {
+    build.onResolve({ filter: /\/copy-thread-url\.ts$/ }, (args) => ({ path: args.path, namespace: 'bundled-copy-thread' }));
+    build.onLoad({ filter: /.*/, namespace: 'bundled-copy-thread' }, () => ({
+      contents: `export const copyThreadUrl = new URL(${JSON.stringify(`./${COPY_THREAD_FILE}`)}, import.meta.url);\n`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** Every file the shop serves: web/ (tests aside) and the vendored browser builds, keyed as the asset roots see them. */
 async function shopFiles(): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
@@ -112,29 +127,38 @@ const embeddedShopAssets: esbuild.Plugin = {
   },
 };
 
+const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // The pure-JS client's WebAssembly helpers read a .wasm file next to their module; this build inlines it.
+  alias: { '@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
+  // CommonJS dependencies (pino, debug) call require() for Node built-ins, which ESM output lacks.
+  banner: { js: `import { createRequire as __bundleCreateRequire } from 'node:module';\nconst require = __bundleCreateRequire(import.meta.url);` },
+  plugins: [lazyNativeAddon, embeddedShopAssets, bundledCopyThread],
+  legalComments: 'none',
+  logLevel: 'warning',
+} satisfies esbuild.BuildOptions;
+
 export async function buildFunctions(outdir = path.join(REPO_ROOT, 'dist')): Promise<{ name: string; file: string; bytes: number }[]> {
   await rm(outdir, { recursive: true, force: true });
-  return Promise.all(
-    FUNCTIONS.map(async (fn) => {
-      const file = path.join(outdir, `${fn.name}.mjs`);
-      await esbuild.build({
-        stdin: { contents: entrySource(fn), resolveDir: REPO_ROOT, sourcefile: `${fn.name}.entry.ts`, loader: 'ts' },
-        outfile: file,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        // The pure-JS client's WebAssembly helpers read a .wasm file next to their module; this build inlines it.
-        alias: { '@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
-        // CommonJS dependencies (pino, debug) call require() for Node built-ins, which ESM output lacks.
-        banner: { js: `import { createRequire as __bundleCreateRequire } from 'node:module';\nconst require = __bundleCreateRequire(import.meta.url);` },
-        plugins: [lazyNativeAddon, embeddedShopAssets],
-        legalComments: 'none',
-        logLevel: 'warning',
-      });
-      return { name: fn.name, file, bytes: (await stat(file)).size };
-    }),
-  );
+  const copyThread = path.join(outdir, COPY_THREAD_FILE);
+  const [built] = await Promise.all([
+    Promise.all(
+      FUNCTIONS.map(async (fn) => {
+        const file = path.join(outdir, `${fn.name}.mjs`);
+        await esbuild.build({
+          ...BUNDLE_OPTIONS,
+          stdin: { contents: entrySource(fn), resolveDir: REPO_ROOT, sourcefile: `${fn.name}.entry.ts`, loader: 'ts' },
+          outfile: file,
+        });
+        return { name: fn.name, file, bytes: (await stat(file)).size };
+      }),
+    ),
+    esbuild.build({ ...BUNDLE_OPTIONS, entryPoints: [path.join(REPO_ROOT, 'db', 'copy-thread.ts')], outfile: copyThread }),
+  ]);
+  return [...built, { name: 'copy-thread', file: copyThread, bytes: (await stat(copyThread)).size }];
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

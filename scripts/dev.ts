@@ -74,7 +74,7 @@ try {
   cleanups.push(() => collector.stop());
   const consumer = await startConsumerService({
     broker,
-    database: openDatabase(consumerConfig.databaseUrl, { poolSize: consumerConfig.databasePoolSize }),
+    database: openDatabase(consumerConfig.databaseUrl, { poolSize: consumerConfig.databasePoolSize, copyOnThread: true }),
     config: consumerConfig,
     logger,
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from '../../shared/broker-port.ts';
 import { DatabaseUnavailableError, FatalError } from '../../shared/errors.ts';
 import type { CartRow } from '../../db/insert-carts.ts';
-import { createBatchHandler, splitForStatements } from './batch-handler.ts';
+import { createBatchHandler, createLandingHandler, splitForStatements } from './batch-handler.ts';
 import type { DeadLetter } from './dead-letter.ts';
 import { toDeadLetterMessage } from './dead-letter.ts';
 
@@ -216,11 +216,58 @@ describe('batch handler with parallel inserts', () => {
       },
       deadLetter: async () => {},
       parallelInserts: 4,
-      onLanded: ({ inserted, duplicates }) => landed.push(inserted, duplicates),
+      onLanded: ({ consumed, inserted, duplicates, deadLettered }) => landed.push(consumed, inserted, duplicates, deadLettered),
     });
     const batch = Array.from({ length: 1000 }, (_, i) => message(cart(`u${i}`)));
-    await handler([...batch, ...batch.slice(0, 10)], { signal: new AbortController().signal });
+    // Not carts, one in the first slice and one in the last: dead-lettered, counted once.
+    const junk = [message('not json', true), message({ type: 'add_to_cart' })];
+    await handler([junk[0]!, ...batch, ...batch.slice(0, 10), junk[1]!], { signal: new AbortController().signal });
     expect(stored.size).toBe(1000);
-    expect(landed).toEqual([1000, 10]);
+    expect(landed).toEqual([1012, 1000, 10, 2]);
+  });
+
+  it("starts each slice's insert as soon as that slice is decoded, before decoding the next", async () => {
+    let decoded = 0;
+    const decodedAtInsert: number[] = [];
+    const handler = createLandingHandler<number>({
+      decode: () => ({ ok: true, row: decoded++ }),
+      insert: async (rows) => {
+        decodedAtInsert.push(decoded);
+        return { inserted: rows.length, duplicates: 0 };
+      },
+      deadLetter: async () => {},
+      parallelInserts: 3,
+    });
+    await handler(Array.from({ length: 900 }, (_, i) => message(i)), { signal: new AbortController().signal });
+    expect(decodedAtInsert).toEqual([300, 600, 900]);
+  });
+
+  it('when decoding throws, fails the batch only after the slices already started have settled', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let finished = 0;
+    let decoded = 0;
+    const handler = createLandingHandler<number>({
+      decode: () => {
+        if (++decoded === 450) throw new Error('a bug in decode');
+        return { ok: true, row: decoded };
+      },
+      insert: async (rows) => {
+        await gate;
+        finished++;
+        return { inserted: rows.length, duplicates: 0 };
+      },
+      deadLetter: async () => {},
+      parallelInserts: 2,
+    });
+    let settled = false;
+    const outcome = handler(Array.from({ length: 600 }, (_, i) => message(i)), { signal: new AbortController().signal }).finally(
+      () => (settled = true),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toBe(false);
+    release();
+    await expect(outcome).rejects.toThrow('a bug in decode');
+    expect(finished).toBe(1);
   });
 });

@@ -10,6 +10,7 @@ import { decodeCart } from './decode-cart.ts';
 export type DecodedRow<Row> = { ok: true; row: Row } | { ok: false; reason: string };
 
 type Sourced<Row> = { readonly row: Row; readonly source: IncomingMessage };
+type Landed = { inserted: number; refused: DeadLetter[] };
 
 export interface SinkDeps {
   /** Inserts rows idempotently; throws a RetriableError when the database is unreachable. */
@@ -22,9 +23,10 @@ export interface SinkDeps {
   readonly onOutage?: (down: boolean, error?: Error) => void;
   readonly onLanded?: (stats: { consumed: number; inserted: number; duplicates: number; deadLettered: number }) => void;
   /**
-   * Statements a batch's rows are split across, run at once on separate connections; 1 by default.
-   * Batches land one at a time, so this is what puts a second Postgres core to work: 56k → 65k
-   * rows/s with 2 when draining a backlog (npm run bench).
+   * Slices a batch is split into, each decoded and then stored by a statement of its own on a
+   * separate connection, all at once; 1 by default. Batches land one at a time, so this is what puts
+   * a second Postgres core to work, and with COPY on its own thread it also overlaps one slice's
+   * decoding with the previous slice's COPY (npm run bench; README, Performance).
    */
   readonly parallelInserts?: number;
 }
@@ -91,10 +93,7 @@ export function createLandingHandler<Row>(deps: LandingDeps<Row>): BatchHandler 
    * them in halves until the refused rows stand alone: one bad row costs a few statements, not one
    * per row of the batch.
    */
-  async function landRows(
-    rows: readonly Sourced<Row>[],
-    signal: AbortSignal,
-  ): Promise<{ inserted: number; refused: DeadLetter[] }> {
+  async function landRows(rows: readonly Sourced<Row>[], signal: AbortSignal): Promise<Landed> {
     try {
       const { inserted } = await untilDone('insert', () => deps.insert(rows.map((r) => r.row)), signal);
       return { inserted, refused: [] };
@@ -112,20 +111,33 @@ export function createLandingHandler<Row>(deps: LandingDeps<Row>): BatchHandler 
   }
 
   return async (batch: readonly IncomingMessage[], { signal }) => {
-    const rows: Sourced<Row>[] = [];
+    // Each slice's insert starts as soon as the slice is decoded: with COPY on a thread of its own
+    // (db/threaded-copy-writer.ts), one slice is stored while the next is decoded.
+    let rowCount = 0;
     const letters: DeadLetter[] = [];
-    for (const message of batch) {
-      const decoded = deps.decode(message);
-      if (decoded.ok) rows.push({ row: decoded.row, source: message });
-      else letters.push({ message, reason: decoded.reason });
+    const landing: Promise<Landed>[] = [];
+    let decodeFailure: { error: unknown } | undefined;
+    try {
+      for (const slice of splitForStatements(batch, deps.parallelInserts ?? 1)) {
+        const rows: Sourced<Row>[] = [];
+        for (const message of slice) {
+          const decoded = deps.decode(message);
+          if (decoded.ok) rows.push({ row: decoded.row, source: message });
+          else letters.push({ message, reason: decoded.reason });
+        }
+        rowCount += rows.length;
+        landing.push(landRows(rows, signal));
+      }
+    } catch (error) {
+      decodeFailure = { error };
     }
-
     // Every slice settles before the batch does, so nothing still writes once the batch has failed.
-    const settled = await Promise.allSettled(splitForStatements(rows, deps.parallelInserts ?? 1).map((slice) => landRows(slice, signal)));
+    const settled = await Promise.allSettled(landing);
+    if (decodeFailure) throw decodeFailure.error;
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
-    const landed = { inserted: 0, refused: [] as DeadLetter[] };
-    for (const s of settled as PromiseFulfilledResult<{ inserted: number; refused: DeadLetter[] }>[]) {
+    const landed: Landed = { inserted: 0, refused: [] };
+    for (const s of settled as PromiseFulfilledResult<Landed>[]) {
       landed.inserted += s.value.inserted;
       landed.refused.push(...s.value.refused);
     }
@@ -138,7 +150,7 @@ export function createLandingHandler<Row>(deps: LandingDeps<Row>): BatchHandler 
     deps.onLanded?.({
       consumed: batch.length,
       inserted: landed.inserted,
-      duplicates: rows.length - landed.refused.length - landed.inserted,
+      duplicates: rowCount - landed.refused.length - landed.inserted,
       deadLettered: letters.length,
     });
   };

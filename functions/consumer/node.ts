@@ -8,7 +8,7 @@ import { startConsumerService } from './service.ts';
 const config = configOrExit(parseConsumerConfig);
 const logger = createLogger(config.logLevel, 'consumer');
 const broker = await nodeBroker(config.kafka, { deliveryTimeoutMs: 10_000 }, logger);
-const database = openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+const database = openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, copyOnThread: true });
 const service = await startConsumerService({
   broker,
   database,
