@@ -13,6 +13,7 @@ export interface CopyThreadData {
   readonly options: CopyWriterOptions;
 }
 
+// Started as a worker's module only; importing it elsewhere (for its types) starts nothing.
 if (parentPort) {
   const port = parentPort;
   const { url, options } = workerData as CopyThreadData;

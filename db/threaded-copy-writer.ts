@@ -3,19 +3,13 @@ import type { CopyReply, CopyRequest, CopyTask, CopyThreadData } from './copy-th
 import { copyThreadUrl } from './copy-thread-url.ts';
 import type { CopyWriter, CopyWriterOptions } from './copy-writer.ts';
 
-/**
- * The thread holds a batch's COPY text and little else; without limits it would take the process's
- * heap flags (the consumer's larger young generation) and add their size to its RSS.
- */
-const THREAD_HEAP_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
-
 type Pending = { resolve: (rows: number) => void; reject: (error: Error) => void };
 
 /**
- * A CopyWriter whose connections live on a worker thread of their own. The consumer's thread is
- * busy turning the next batch's messages into objects while a COPY runs; with the COPY on this
- * thread, its answer waited behind that work (a 1,000-row COPY took 22–26 ms in the bench instead
- * of 10–13 ms alone). The text is built by the caller and copied across once per COPY.
+ * A CopyWriter whose connections live on a worker thread of their own. The consumer's main thread
+ * is busy turning the next batch's messages into objects while a COPY runs; when the COPY ran
+ * there too, its answer waited behind that work (a 1,000-row COPY took 22–26 ms in the bench
+ * instead of 10–13 ms alone). The caller builds the text; it is copied across once per COPY.
  *
  * A thread that dies fails its pending copies as an outage (retried by the caller); the next copy
  * starts a new thread. Nothing starts until the first copy, and an idle thread keeps no process alive.
@@ -26,10 +20,7 @@ export function openThreadedCopyWriter(url: string, options: CopyWriterOptions =
   const pending = new Map<number, Pending>();
 
   function start(): Worker {
-    const thread = new Worker(threadModule, {
-      workerData: { url, options } satisfies CopyThreadData,
-      resourceLimits: THREAD_HEAP_LIMITS,
-    });
+    const thread = new Worker(threadModule, { workerData: { url, options } satisfies CopyThreadData });
     thread.on('message', (reply: CopyReply) => {
       const call = pending.get(reply.id);
       if (!call) return;
