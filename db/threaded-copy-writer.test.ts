@@ -7,15 +7,18 @@ import { openThreadedCopyWriter } from './threaded-copy-writer.ts';
 
 /**
  * A stand-in thread module speaking the COPY thread's protocol without Postgres: it stores "rows"
- * as the count of lines, refuses text starting "refuse" with a SQLSTATE, and exits at "die".
+ * as the count of lines, refuses text starting "refuse" with a SQLSTATE, exits at "die", answers
+ * "which" with its thread id, and fails to close when its URL says so.
  * The real thread, against Postgres, is tested through copyCarts in copy-carts.test.ts.
  */
 const standIn = new URL(
   `data:text/javascript,${encodeURIComponent(`
-    import { parentPort } from 'node:worker_threads';
+    import { parentPort, threadId, workerData } from 'node:worker_threads';
     parentPort.on('message', ({ id, text, close }) => {
+      if (close && workerData.url === 'postgres://fails-to-close') return parentPort.postMessage({ id, error: { message: 'pool end failed' } });
       if (close) return parentPort.postMessage({ id, rows: 0 });
       if (text.startsWith('die')) process.exit(3);
+      if (text.startsWith('which')) return parentPort.postMessage({ id, rows: threadId });
       if (text.startsWith('refuse')) return parentPort.postMessage({ id, error: { message: 'duplicate key', code: '23505' } });
       parentPort.postMessage({ id, rows: text.split('\\n').length - 1 });
     });
@@ -48,6 +51,15 @@ describe('openThreadedCopyWriter', () => {
     } finally {
       await writer.close();
     }
+  });
+
+  it('reports a close that fails, ends that thread anyway, and copies again on a new one', async () => {
+    const writer = openThreadedCopyWriter('postgres://fails-to-close', {}, standIn);
+    const first = await writer.copy('copy t', 'which\n');
+    await expect(writer.close()).rejects.toThrow('pool end failed');
+    const second = await writer.copy('copy t', 'which\n');
+    expect(second).not.toBe(first);
+    await writer.close().catch(() => {});
   });
 
   it('does not keep the process alive once its copies are answered', async () => {

@@ -59,9 +59,13 @@ export function openThreadedCopyWriter(url: string, options: CopyWriterOptions =
     async close() {
       const thread = worker;
       if (!thread) return;
-      await ask(thread, { close: true });
       worker = undefined;
-      await thread.terminate();
+      // The pool ends first, so its connections close cleanly; the thread goes even if that fails.
+      try {
+        await ask(thread, { close: true });
+      } finally {
+        await thread.terminate();
+      }
     },
   };
 }
