@@ -49,10 +49,12 @@ function recording(copier: CopyWriter) {
 }
 
 // The same behaviour whether the COPY runs on this thread or on a worker thread of its own (as the Node consumer runs it).
-describe.each([
+const COPY_PLACES: [where: string, copyOnThread: boolean][] = [
   ['on this thread', false],
   ['on a thread of its own', true],
-])('copyCarts, COPY %s', (_where, copyOnThread) => {
+];
+
+describe.each(COPY_PLACES)('copyCarts, COPY %s', (_where, copyOnThread) => {
   let handle: DatabaseHandle;
   beforeAll(() => {
     handle = openDatabase(database.url, { copyOnThread });
@@ -132,10 +134,7 @@ async function resettingProxy(target: URL) {
   };
 }
 
-describe.each([
-  ['on this thread', false],
-  ['on a thread of its own', true],
-])('copyCarts when the connection is reset mid-COPY, COPY %s', (_where, copyOnThread) => {
+describe.each(COPY_PLACES)('copyCarts when the connection is reset mid-COPY, COPY %s', (_where, copyOnThread) => {
   it('rejects as an outage without an unhandled error event, and copies again afterwards', async () => {
     const proxy = await resettingProxy(new URL(database.url));
     const handle = openDatabase(proxy.url, { connectTimeoutSeconds: 2, copyOnThread });

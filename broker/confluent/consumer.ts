@@ -163,17 +163,11 @@ export async function createConfluentConsumer(
   }
 
   /**
-   * Reads a failed batch again, and the one read ahead after it: each of their partitions goes back
-   * to its first offset in them. A partition that moved to another member is read there, from its
-   * committed offset.
+   * Sends each partition back to the given first offset: a failed batch and the one read ahead after
+   * it are read again. A partition that moved to another member is read there, from its committed offset.
    */
-  async function rewind(failed: readonly PartitionSpan[], readAhead: readonly PartitionSpan[]): Promise<void> {
-    const firstOffsets = new Map<string, PartitionSpan>();
-    for (const p of [...failed, ...readAhead]) {
-      const key = `${p.topic}\u0000${p.partition}`;
-      if (!firstOffsets.has(key)) firstOffsets.set(key, p);
-    }
-    for (const p of firstOffsets.values()) {
+  async function rewind(partitions: readonly PartitionSpan[]): Promise<void> {
+    for (const p of partitions) {
       await seek(p.topic, p.partition, p.first).catch((error: Error) =>
         logger.warn({ err: error.message, partition: p.partition }, 'seek back failed'),
       );
@@ -214,7 +208,8 @@ export async function createConfluentConsumer(
         // batch need not have held them all.
         const readAhead = await next.catch(() => undefined);
         if (closing.signal.aborted) return;
-        await rewind(partitions, partitionsOf(readAhead?.messages ?? []));
+        // The failed batch comes first, so each partition's first offset is the earliest of the two.
+        await rewind(partitionsOf([...batch.messages, ...(readAhead?.messages ?? [])]));
         await backOff('batch not landed; reading it again', error);
         next = read();
       }
