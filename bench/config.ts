@@ -50,7 +50,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   };
   for (const flag of flags) {
     const name = flag.slice(2).split('=')[0]!;
-    if (!['quick', 'batch', 'partitions', 'only', 'help'].includes(name)) throw new Error(`unknown option ${flag} (try --help)`);
+    if (!['quick', 'batch', 'partitions', 'connections', 'only', 'help'].includes(name)) throw new Error(`unknown option ${flag} (try --help)`);
   }
   const only = text('only')?.split(',').map((s) => s.trim());
   for (const name of only ?? []) {
@@ -63,6 +63,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         '  --quick    small sizes (CI): about 2-3 minutes including broker start\n' +
         '  --batch=N  CONSUMER_MAX_BATCH for the consumer under test (default: the app\'s)\n' +
         '  --partitions=N  partitions of the bench topics (default: the app\'s, KAFKA_TOPIC_PARTITIONS)\n' +
+        '  --connections=N  autocannon connections for the collector and its ceiling (default 64)\n' +
         `  --only=a,b run only these stages (${STAGES.join(', ')}); writes bench/results/partial.*\n`,
     );
     process.exit(0);
@@ -70,12 +71,13 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   const quick = flags.has('--quick');
   const consumerMaxBatch = value('batch') ?? DEFAULT_CONSUMER_MAX_BATCH;
   const partitions = value('partitions') ?? DEFAULT_TOPIC_PARTITIONS;
+  const connections = value('connections') ?? 64;
   return quick
     ? {
         quick,
         stages,
         partitions,
-        collector: { connections: 64, warmupSeconds: 1, durationSeconds: 3 },
+        collector: { connections, warmupSeconds: 1, durationSeconds: 3 },
         broker: { records: 200_000 },
         sink: { events: 50_000, floorEvents: 3_000, consumerMaxBatch },
         e2e: { ratePerSecond: 2000, durationSeconds: 5 },
@@ -84,7 +86,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         stages,
         partitions,
-        collector: { connections: 64, warmupSeconds: 2, durationSeconds: 10 },
+        collector: { connections, warmupSeconds: 2, durationSeconds: 10 },
         broker: { records: 1_000_000 },
         sink: { events: 1_000_000, floorEvents: 20_000, consumerMaxBatch },
         e2e: { ratePerSecond: 2000, durationSeconds: 20 },

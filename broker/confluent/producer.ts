@@ -1,18 +1,26 @@
+import rdkafka from '@confluentinc/kafka-javascript';
 import type { BrokerHealth, BrokerProducer, OutgoingMessage, ProducerSettings } from '../../shared/broker-port.ts';
 import type { KafkaConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { connectionConfig, KafkaJS } from './client.ts';
+import { librdkafkaConnection } from './client.ts';
 import { toPortError } from './errors.ts';
 import { BrokerUnavailableError } from '../../shared/errors.ts';
 import { withDeadline } from '../../shared/deadline.ts';
-import { probeBroker } from './health.ts';
 
 const HEALTH_WAIT_MS = 2000;
 
-type Client = InstanceType<typeof KafkaJS.Kafka>;
-type Connected = { producer: ReturnType<Client['producer']>; admin: ReturnType<ReturnType<Client['producer']>['dependentAdmin']> };
+type Producer = InstanceType<typeof rdkafka.Producer>;
+
+/** Carried through librdkafka with each message and handed back in its delivery report. */
+interface Delivery {
+  resolve(): void;
+  reject(error: unknown): void;
+}
 
 /**
+ * The librdkafka producer itself, not its KafkaJS-compatible layer: that layer's `send()` cost the
+ * collector 14 µs of CPU per message more (33–35 against 20 µs, 256 senders, one message each).
+ *
  * Connects lazily and again after a failure: librdkafka's connect() waits up to 30 s for a broker,
  * and a collector must still start (and answer 503, and report not ready) while the broker is down.
  */
@@ -21,36 +29,49 @@ export async function createConfluentProducer(
   settings: ProducerSettings,
   logger: Logger,
 ): Promise<BrokerProducer> {
-  const kafka = new KafkaJS.Kafka({ kafkaJS: connectionConfig(config, logger) });
-  let current: Promise<Connected> | undefined;
-  let ready: Connected | undefined;
+  let current: Promise<Producer> | undefined;
+  let ready: Producer | undefined;
   let closed = false;
 
-  async function open(): Promise<Connected> {
-    const producer = kafka.producer({
-      kafkaJS: { acks: -1, idempotent: true, compression: KafkaJS.CompressionTypes.LZ4 },
+  async function open(): Promise<Producer> {
+    const producer = new rdkafka.Producer({
+      ...librdkafkaConnection(config),
+      acks: -1,
+      'enable.idempotence': true,
+      'compression.codec': 'lz4',
+      // Java's partitioner, as the KafkaJS-compatible layer sets it: a key goes where Java clients put it.
+      partitioner: 'murmur2_random',
       'linger.ms': settings.lingerMs ?? 5,
       'socket.nagle.disable': true,
       'message.timeout.ms': settings.deliveryTimeoutMs,
+      dr_cb: true,
     });
-    try {
-      await producer.connect();
-      const admin = producer.dependentAdmin();
-      await admin.connect();
-      return { producer, admin };
-    } catch (error) {
-      await producer.disconnect().catch(() => {});
-      throw error;
-    }
+    producer.on('delivery-report', (error, report) => {
+      const delivery = report.opaque as Delivery;
+      if (error) delivery.reject(error);
+      else delivery.resolve();
+    });
+    producer.on('event.error', (error) => logger.warn({ err: error.message, kafka: true }, 'producer client error'));
+    // A failed connect() has already released its librdkafka handle.
+    await new Promise<void>((resolve, reject) =>
+      producer.connect({ timeout: settings.deliveryTimeoutMs }, (error) => (error ? reject(error) : resolve())),
+    );
+    producer.setPollInBackground(true);
+    return producer;
   }
 
-  async function disconnect({ producer, admin }: Connected): Promise<void> {
-    await producer.flush({ timeout: settings.deliveryTimeoutMs }).catch(() => {});
-    await admin.disconnect().catch(() => {});
-    await producer.disconnect();
+  async function disconnect(producer: Producer): Promise<void> {
+    await new Promise<void>((resolve) => {
+      try {
+        producer.flush(settings.deliveryTimeoutMs, () => resolve());
+      } catch {
+        resolve();
+      }
+    });
+    await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
   }
 
-  function connection(waitMs = settings.deliveryTimeoutMs): Promise<Connected> {
+  function connection(waitMs = settings.deliveryTimeoutMs): Promise<Producer> {
     current ??= open().then(
       (connected) => {
         // A connection that completes after close() is not kept.
@@ -66,21 +87,34 @@ export async function createConfluentProducer(
   }
   connection().catch((error: Error) => logger.warn({ err: error.message }, 'broker not reachable yet'));
 
+  function send(producer: Producer, topic: string, message: OutgoingMessage): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const delivery: Delivery = { resolve, reject };
+      const value = typeof message.value === 'string' ? Buffer.from(message.value) : Buffer.from(message.value.buffer, message.value.byteOffset, message.value.byteLength);
+      const headers = message.headers ? Object.entries(message.headers).map(([name, text]) => ({ [name]: text })) : undefined;
+      // Throws at once when librdkafka refuses the message (queue full, too large, unknown topic).
+      producer.produce(topic, -1, value, message.key, 0, delivery, headers);
+    });
+  }
+
   return {
     async produce(topic: string, messages: readonly OutgoingMessage[]) {
-      const { producer } = await connection();
+      // Once connected, librdkafka reconnects by itself: no wait to arm per message.
+      const producer = ready && !closed ? ready : await connection();
       try {
-        await producer.send({
-          topic,
-          messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value), headers: m.headers })),
-        });
+        if (messages.length === 1) await send(producer, topic, messages[0]!);
+        else await Promise.all(messages.map((message) => send(producer, topic, message)));
       } catch (error) {
         throw toPortError(error, `produce to ${topic}`);
       }
     },
     async health(): Promise<BrokerHealth> {
       try {
-        return await probeBroker((await connection(HEALTH_WAIT_MS)).admin, HEALTH_WAIT_MS);
+        const producer = await connection(HEALTH_WAIT_MS);
+        await new Promise<void>((resolve, reject) =>
+          producer.getMetadata({ timeout: HEALTH_WAIT_MS }, (error) => (error ? reject(error) : resolve())),
+        );
+        return { ok: true };
       } catch (error) {
         return { ok: false, detail: (error as Error).message };
       }
