@@ -14,4 +14,10 @@ describe('uuidv7', () => {
     expect(new Set(ids).size).toBe(4);
     expect(ids[0]! < ids[1]! && ids[1]!.slice(0, 13) === ids[2]!.slice(0, 13) && ids[2]! < ids[3]!).toBe(true);
   });
+
+  it('carries the millisecond it was given, also when calls go back and forth in time', () => {
+    const times = [5_000, 6_000, 5_000, 5_000, 1_700_000_000_123];
+    const decoded = times.map((ms) => Number.parseInt(uuidv7(ms).replace(/-/g, '').slice(0, 12), 16));
+    expect(decoded).toEqual(times);
+  });
 });

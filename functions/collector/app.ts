@@ -9,7 +9,7 @@ import { BrokerUnavailableError } from '../../shared/errors.ts';
 import type { Topics } from '../../shared/topics.ts';
 import type { ClientAddress, ClientKey } from '../lib/client-key.ts';
 import { createEventsRoute } from './events-route.ts';
-import { withDeadline } from '../../shared/deadline.ts';
+import { FixedDeadlines } from '../../shared/fixed-deadlines.ts';
 import { errorHandler, httpError } from '../lib/errors.ts';
 import { kindOf, readCapped } from '../lib/read-body.ts';
 import { type CollectorMetrics, createCollectorMetrics, mountMetrics, type RejectReason, secondsSince } from '../lib/metrics.ts';
@@ -70,6 +70,8 @@ export function createApp(deps: CollectorDeps): Hono {
     throw new Error('a rate limit needs clientKey: the entry must say how to tell clients apart');
   }
   const corsOn = (deps.corsOrigins?.length ?? 0) > 0;
+  const deadlines = new FixedDeadlines(deps.produceTimeoutMs);
+  const unacknowledged = () => new BrokerUnavailableError(`broker did not acknowledge within ${deps.produceTimeoutMs} ms`);
 
   const app = new Hono();
   app.onError(errorHandler(logger));
@@ -129,14 +131,10 @@ export function createApp(deps: CollectorDeps): Hono {
     ...(rateLimit > 0
       ? [limitPerClient({ perMinute: rateLimit, clientKey: deps.clientKey!, what: 'carts' })]
       : []),
-    async (c, next) => {
-      const contentType = c.req.header('content-type') ?? '';
-      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+    async (c) => {
+      if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
         throw refuse(c, 'content_type', 415, { error: 'content-type must be application/json' });
       }
-      await next();
-    },
-    async (c) => {
       const bytes = await readCapped(c.req.raw, MAX_BODY_BYTES);
       if (bytes === null) throw refuse(c, 'too_large', 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
       let text: string;
@@ -162,8 +160,18 @@ export function createApp(deps: CollectorDeps): Hono {
         }
         cart = parsed.data;
       }
-      const { eventId = newEventId(), ...selection } = cart;
-      const event: CartEvent = { type: 'add_to_cart', eventId, createdAt: now(), ...selection };
+      // Field by field: object rest and spread were a tenth of this handler's own time.
+      const event: CartEvent = {
+        type: 'add_to_cart',
+        eventId: cart.eventId ?? newEventId(),
+        createdAt: now(),
+        username: cart.username,
+        category: cart.category,
+        gender: cart.gender,
+        style: cart.style,
+        size: cart.size,
+        hexColor: cart.hexColor,
+      };
       const started = performance.now();
       const produced = deps.producer.produce(deps.topics.events, [{ key: event.username, value: JSON.stringify(event) }]).then(
         () => {
@@ -175,12 +183,8 @@ export function createApp(deps: CollectorDeps): Hono {
           throw error;
         },
       );
-      await withDeadline(
-        produced,
-        deps.produceTimeoutMs,
-        () => new BrokerUnavailableError(`broker did not acknowledge within ${deps.produceTimeoutMs} ms`),
-      );
-      return secure.json({ eventId }, 202);
+      await deadlines.race(produced, unacknowledged);
+      return secure.json({ eventId: event.eventId }, 202);
     },
   );
 
