@@ -95,24 +95,47 @@ export async function hammer(url: string, label: string, connections: number, se
   return out;
 }
 
-/** The collector child against a bare node:http child, same load, one after the other. */
+/** Load results of several rounds as one: rates over the whole time, the middle round's p50, the worst round's p99. */
+export function combineRounds(rounds: readonly (LoadResult & { readonly seconds: number })[]): LoadResult {
+  const sum = (pick: (r: LoadResult) => number) => rounds.reduce((total, r) => total + pick(r), 0);
+  const seconds = rounds.reduce((total, r) => total + r.seconds, 0);
+  const p50s = rounds.map((r) => r.p50Ms).sort((a, b) => a - b);
+  const otherStatuses: Record<string, number> = {};
+  for (const round of rounds) {
+    for (const [code, n] of Object.entries(round.otherStatuses)) otherStatuses[code] = (otherStatuses[code] ?? 0) + n;
+  }
+  return {
+    acceptedPerSec: Math.round(sum((r) => r.accepted) / seconds),
+    p50Ms: p50s[Math.floor((p50s.length - 1) / 2)]!,
+    p99Ms: Math.max(...rounds.map((r) => r.p99Ms)),
+    requests: sum((r) => r.requests),
+    accepted: sum((r) => r.accepted),
+    otherStatuses,
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+  };
+}
+
+/** CPU over several windows as one: each process's busy cores, weighted by the windows' lengths. */
+function combineCpu(windows: readonly { readonly use: CpuUse; readonly seconds: number }[]): CpuUse {
+  const seconds = windows.reduce((total, w) => total + w.seconds, 0);
+  const combined: CpuUse = {};
+  for (const { use, seconds: s } of windows) {
+    for (const [name, cores] of Object.entries(use)) combined[name] = (combined[name] ?? 0) + (cores * s) / seconds;
+  }
+  return Object.fromEntries(Object.entries(combined).map(([name, cores]) => [name, Math.round(cores * 100) / 100]));
+}
+
+/**
+ * The collector child against a bare node:http child under the same load, in alternating rounds:
+ * this machine's speed drifts by half within minutes, and rounds side by side keep the ratio honest.
+ */
 export async function benchCollector(config: BenchConfig, brokers: string, kafkaPid: number): Promise<CollectorResult> {
-  say(`collector: ${config.collector.connections} connections, ${config.collector.durationSeconds}s each (after ${config.collector.warmupSeconds}s warm-up)`);
+  const { connections, rounds, roundSeconds, warmupSeconds } = config.collector;
+  say(`collector: ${connections} connections, ${rounds} rounds of ${roundSeconds}s each against bare node:http, alternating (after ${warmupSeconds}s warm-up)`);
 
   const barePort = await freePort();
   const bare = spawnNode('bare node:http', 'bench/bare-http-server.ts', { PORT: String(barePort) }, barePort);
-  let ceiling: LoadResult;
-  let ceilingCpu: CpuUse;
-  try {
-    await bare.waitFor('/healthz');
-    await hammer(bare.url, 'ceiling (bare node:http) warm-up', config.collector.connections, config.collector.warmupSeconds);
-    const cpu = meterCpu({ server: { pid: bare.pid } });
-    ceiling = await hammer(bare.url, 'ceiling (bare node:http)', config.collector.connections, config.collector.durationSeconds);
-    ceilingCpu = cpu.stop();
-  } finally {
-    await bare.stop();
-  }
-
   const port = await freePort();
   const collector = spawnNode(
     'collector',
@@ -122,24 +145,43 @@ export async function benchCollector(config: BenchConfig, brokers: string, kafka
   );
   const rss = watchRss(collector.pid);
   try {
-    await collector.waitFor('/readyz');
-    await hammer(collector.url, 'collector warm-up', config.collector.connections, config.collector.warmupSeconds);
+    await Promise.all([bare.waitFor('/healthz'), collector.waitFor('/readyz')]);
+    await hammer(bare.url, 'ceiling (bare node:http) warm-up', connections, warmupSeconds);
+    await hammer(collector.url, 'collector warm-up', connections, warmupSeconds);
     const before = await scrapeMetrics(collector.url);
-    const cpu = meterCpu({ collector: { pid: collector.pid }, kafka: { pid: kafkaPid } });
-    const result = await hammer(collector.url, 'collector', config.collector.connections, config.collector.durationSeconds);
-    const collectorCpu = cpu.stop();
+    const measured = { ceiling: [] as (LoadResult & { seconds: number })[], collector: [] as (LoadResult & { seconds: number })[] };
+    const cpuWindows = { ceiling: [] as { use: CpuUse; seconds: number }[], collector: [] as { use: CpuUse; seconds: number }[] };
+    for (let round = 1; round <= rounds; round++) {
+      for (const [side, child, label, targets] of [
+        ['ceiling', bare, 'ceiling (bare node:http)', { server: { pid: bare.pid } }],
+        ['collector', collector, 'collector', { collector: { pid: collector.pid }, kafka: { pid: kafkaPid } }],
+      ] as const) {
+        const cpu = meterCpu(targets);
+        const t0 = performance.now();
+        const result = await hammer(child.url, `${label}, round ${round}/${rounds}`, connections, roundSeconds);
+        const seconds = (performance.now() - t0) / 1000;
+        cpuWindows[side].push({ use: cpu.stop(), seconds });
+        measured[side].push({ ...result, seconds: roundSeconds });
+      }
+    }
     const metrics = metricsDelta(before, await scrapeMetrics(collector.url));
+    const result = combineRounds(measured.collector);
+    const ceiling = combineRounds(measured.ceiling);
+    const collectorCpu = combineCpu(cpuWindows.collector);
+    const ceilingCpu = combineCpu(cpuWindows.ceiling);
+    const seconds = rounds * roundSeconds;
+    say(`collector ${int(result.acceptedPerSec)}/s against bare node:http ${int(ceiling.acceptedPerSec)}/s over ${rounds} rounds`);
     return {
       collector: result,
       ceiling,
       collectorRssMB: rss.stop(),
       produceAckMeanMs: histogramMean(metrics, 'clickstream_produce_seconds', 1000),
-      cpuMsPerEvent: cpuMsPer(collectorCpu.collector!, config.collector.durationSeconds, result.accepted),
-      ceilingCpuMsPerRequest: cpuMsPer(ceilingCpu.server!, config.collector.durationSeconds, ceiling.accepted),
+      cpuMsPerEvent: cpuMsPer(collectorCpu.collector!, seconds, result.accepted),
+      ceilingCpuMsPerRequest: cpuMsPer(ceilingCpu.server!, seconds, ceiling.accepted),
       cpu: { collector: collectorCpu, ceiling: ceilingCpu },
     };
   } finally {
     rss.stop();
-    await collector.stop();
+    await Promise.all([collector.stop(), bare.stop()]);
   }
 }

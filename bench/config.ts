@@ -12,7 +12,9 @@ export interface BenchConfig {
   readonly collector: {
     readonly connections: number;
     readonly warmupSeconds: number;
-    readonly durationSeconds: number;
+    /** Measured rounds, each one run of the ceiling then one of the collector. */
+    readonly rounds: number;
+    readonly roundSeconds: number;
   };
   readonly broker: { readonly records: number };
   readonly sink: {
@@ -77,7 +79,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         stages,
         partitions,
-        collector: { connections, warmupSeconds: 1, durationSeconds: 3 },
+        collector: { connections, warmupSeconds: 1, rounds: 1, roundSeconds: 3 },
         broker: { records: 200_000 },
         sink: { events: 50_000, floorEvents: 3_000, consumerMaxBatch },
         e2e: { ratePerSecond: 2000, durationSeconds: 5 },
@@ -86,7 +88,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         stages,
         partitions,
-        collector: { connections, warmupSeconds: 2, durationSeconds: 10 },
+        collector: { connections, warmupSeconds: 2, rounds: 5, roundSeconds: 3 },
         broker: { records: 1_000_000 },
         sink: { events: 1_000_000, floorEvents: 20_000, consumerMaxBatch },
         e2e: { ratePerSecond: 2000, durationSeconds: 20 },
