@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { launchOf } from '../scripts/npm-launch.ts';
 import { cartEventSchema, cartRequestSchema } from '../shared/cart-event.ts';
 import { parseSummary } from './broker.ts';
+import { combineRounds } from './collector.ts';
 import { parseArgs } from './config.ts';
 import { cartEventFor, cartRequestFor } from './events.ts';
 import { buildReport, formatReport, machineInfo } from './report.ts';
@@ -59,8 +60,19 @@ describe('bench helpers', () => {
     expect(parseArgs([]).sink.events).toBe(1_000_000);
     expect(parseArgs(['--batch=5000']).sink.consumerMaxBatch).toBe(5000);
     expect(parseArgs(['--only=sink,e2e']).stages).toEqual(['sink', 'e2e']);
+    expect(parseArgs([]).collector.connections).toBe(64);
+    expect(parseArgs(['--connections=128', '--quick']).collector).toMatchObject({ connections: 128, rounds: 1 });
+    expect(() => parseArgs(['--connections=0'])).toThrow(/positive/);
     expect(() => parseArgs(['--only=nope'])).toThrow(/unknown stage/);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown option/);
+  });
+
+  it('combines rounds: rate over all of them, the middle p50, the worst p99, statuses summed', () => {
+    const round = (accepted: number, p50Ms: number, p99Ms: number, other: Record<string, number> = {}) => ({
+      acceptedPerSec: accepted / 3, p50Ms, p99Ms, requests: accepted, accepted, otherStatuses: other, errors: 0, timeouts: 0, seconds: 3,
+    });
+    const combined = combineRounds([round(30_000, 5, 20), round(12_000, 9, 41, { '503': 2 }), round(21_000, 7, 30, { '503': 1 })]);
+    expect(combined).toMatchObject({ acceptedPerSec: 7000, accepted: 63_000, p50Ms: 7, p99Ms: 41, otherStatuses: { '503': 3 } });
   });
 
   it('reports n/a, not a pass, for stages that did not run', () => {
