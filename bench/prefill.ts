@@ -16,9 +16,9 @@ const WINDOW = 100_000;
 const CHUNK = 10_000;
 
 /**
- * Writes events 0..count-1 of `seed` to the topic with librdkafka's native producer API (not the
- * KafkaJS-compatible one the pipeline's port uses: its per-message promises made pre-filling
- * a million events take minutes), in chunks of 10,000 with at most 100,000 unacknowledged,
+ * Writes events 0..count-1 of `seed` to the topic with librdkafka's native producer API directly
+ * (not through the broker port, which waits for each produce() call's acknowledgement: pre-filling
+ * a million events that way took minutes), in chunks of 10,000 with at most 100,000 unacknowledged,
  * keyed by username as the collector does, acks=all and lz4 as the collector does.
  */
 export async function prefillTopic(options: {
