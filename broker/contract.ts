@@ -4,6 +4,7 @@
  * topics and groups of its own, so adapters and test files can share one broker.
  */
 import { randomUUID } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type {
   BatchContext,
@@ -17,6 +18,7 @@ import type {
 } from '../shared/broker-port.ts';
 import { type KafkaConfig, parseKafkaConfig } from '../shared/config.ts';
 import { BrokerUnavailableError } from '../shared/errors.ts';
+import { freePort } from '../redpanda/kafka/free-port.ts';
 
 export type MakeBroker = (config: KafkaConfig, producer: ProducerSettings) => Broker;
 
@@ -314,6 +316,47 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
       expect(health.ok).toBe(false);
       expect(health.detail).toEqual(expect.any(String));
       expect(Date.now() - t0).toBeLessThan(5000);
+    });
+
+    it('a producer made while the broker is unreachable produces once it is reachable', async () => {
+      const { broker: real, topic, groupId } = await fresh('late-broker');
+      // Bootstrap goes through a port where nothing listens yet; later a proxy to the test broker
+      // opens there. The broker then names its own address, which the client uses from then on.
+      const port = await freePort();
+      const producer = await producerOn(brokerAt(`127.0.0.1:${port}`, 2000));
+      const early = await producer.produce(topic, [{ key: 'k', value: 'too early' }]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(early).toBeInstanceOf(BrokerUnavailableError);
+
+      const [host, realPort] = inject('kafkaBrokers').split(',')[0]!.split(':');
+      const sockets = new Set<Socket>();
+      const proxy = createServer((socket) => {
+        const upstream = connect(Number(realPort), host);
+        for (const end of [socket, upstream]) {
+          sockets.add(end);
+          end.on('error', () => {});
+        }
+        socket.pipe(upstream).pipe(socket);
+      });
+      await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+      cleanups.push(async () => {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => proxy.close(resolve));
+      });
+
+      let sent = false;
+      for (const deadline = Date.now() + 30_000; !sent && Date.now() < deadline; ) {
+        sent = await producer.produce(topic, [{ key: 'k', value: 'once reachable' }]).then(
+          () => true,
+          () => false,
+        );
+      }
+      expect(sent).toBe(true);
+      const c = await recordingConsumer(real, groupId, topic);
+      await c.waitForValue('once reachable');
+      expect(c.all().map((m) => text(m.value))).toEqual(['once reachable']);
     });
 
     caseIt('unreachable-produce', 'produce to an unreachable broker rejects with BrokerUnavailableError within the delivery timeout', async () => {
