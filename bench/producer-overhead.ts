@@ -7,7 +7,6 @@
  * warm-up and 8 s measured, and prints messages/s, this process's CPU per message (the client's threads included)
  * and the broker's.
  */
-import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import rdkafka from '@confluentinc/kafka-javascript';
@@ -20,6 +19,7 @@ import { repoRoot } from '../redpanda/kafka/jars.ts';
 import { startKafka } from '../redpanda/kafka/kraft.ts';
 import { cartEventFor } from './events.ts';
 import { say, status } from './progress.ts';
+import { cpuSecondsOf } from './rss.ts';
 
 const SENDERS = 256;
 const TOPIC = 'producer-overhead';
@@ -28,12 +28,6 @@ const dataDir = path.join(repoRoot, '.data', `producer-overhead-${process.pid}`)
 const events = Array.from({ length: 1000 }, (_, i) => cartEventFor(1, i, Date.now()));
 
 type Send = (key: string, value: string) => Promise<unknown>;
-
-function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function measure(name: string, open: () => Promise<{ send: Send; close(): Promise<void> }>, kafkaPid: number): Promise<void> {
   const { send, close } = await open();

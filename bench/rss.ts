@@ -47,7 +47,7 @@ export function watchRss(pid: number, everyMs = 250): RssWatch {
 }
 
 /** utime + stime of a process in seconds; 0 when it is gone. */
-function cpuSecondsOf(pid: number): number {
+export function cpuSecondsOf(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name (which may hold spaces): state is field 3.

@@ -19,7 +19,7 @@ interface Delivery {
 
 /**
  * The librdkafka producer itself, not its KafkaJS-compatible layer, whose `send()` costs more CPU
- * per message: 28.8–34.3 against 24.7–28.0 µs (`bench/producer-overhead.ts`).
+ * per message: 28.8–35.7 against 24.7–28.0 µs (`bench/producer-overhead.ts`).
  *
  * Connects lazily and again after a failure: librdkafka's connect() waits up to 30 s for a broker,
  * and a collector must still start (and answer 503, and report not ready) while the broker is down.
