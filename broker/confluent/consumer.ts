@@ -2,7 +2,6 @@ import rdkafka from '@confluentinc/kafka-javascript';
 import type {
   BatchHandler,
   BrokerConsumer,
-  BrokerHealth,
   ConsumerOptions,
   IncomingMessage,
 } from '../../shared/broker-port.ts';
@@ -10,6 +9,7 @@ import type { KafkaConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { librdkafkaConnection } from './client.ts';
 import { toPortError } from './errors.ts';
+import { probeMetadata } from './health.ts';
 import { pause } from '../pause.ts';
 
 /** How long close() lets a running batch finish before aborting its retries. */
@@ -18,7 +18,6 @@ const CLOSE_GRACE_MS = 8000;
 const ABORT_GRACE_MS = 2000;
 /** Longest wait for a batch's first message: bounds how quickly an idle consumer notices close(). */
 const CONSUME_WAIT_MS = 200;
-const HEALTH_WAIT_MS = 2000;
 
 /** Methods lib/kafka-consumer.js has and its type declarations leave out. */
 interface UndeclaredConsumerMethods {
@@ -223,12 +222,7 @@ export async function createConfluentConsumer(
       running ??= consumeUntilClosed(handler);
       return running;
     },
-    health: () =>
-      new Promise<BrokerHealth>((resolve) =>
-        consumer.getMetadata({ timeout: HEALTH_WAIT_MS }, (error) =>
-          resolve(error ? { ok: false, detail: error.message } : { ok: true }),
-        ),
-      ),
+    health: () => probeMetadata(consumer),
     close() {
       closed ??= (async () => {
         closing.abort();

@@ -6,8 +6,7 @@ import { librdkafkaConnection } from './client.ts';
 import { toPortError } from './errors.ts';
 import { BrokerUnavailableError } from '../../shared/errors.ts';
 import { withDeadline } from '../../shared/deadline.ts';
-
-const HEALTH_WAIT_MS = 2000;
+import { HEALTH_WAIT_MS, probeMetadata } from './health.ts';
 
 type Producer = InstanceType<typeof rdkafka.Producer>;
 
@@ -110,11 +109,7 @@ export async function createConfluentProducer(
     },
     async health(): Promise<BrokerHealth> {
       try {
-        const producer = await connection(HEALTH_WAIT_MS);
-        await new Promise<void>((resolve, reject) =>
-          producer.getMetadata({ timeout: HEALTH_WAIT_MS }, (error) => (error ? reject(error) : resolve())),
-        );
-        return { ok: true };
+        return await probeMetadata(await connection(HEALTH_WAIT_MS));
       } catch (error) {
         return { ok: false, detail: (error as Error).message };
       }
