@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { nodeBroker } from '../broker/for-node.ts';
-import { parseKafkaConfig } from '../shared/config.ts';
+import { parseCollectorConfig, parseKafkaConfig } from '../shared/config.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { ensureKafkaJars, kafkaToolsDir } from '../redpanda/kafka/jars.ts';
 import type { BenchConfig } from './config.ts';
@@ -33,8 +33,11 @@ export interface BrokerResult {
   readonly cpu: CpuUse;
 }
 
-// The collector's producer settings (broker/confluent/producer.ts): acks=all, idempotent, lz4, linger 5 ms.
-const PRODUCER_PROPS = ['acks=all', 'enable.idempotence=true', 'compression.type=lz4', 'linger.ms=5'];
+/** The collector's producer settings (broker/confluent/producer.ts): acks=all, idempotent, lz4, and its linger (KAFKA_LINGER_MS passes through). */
+function producerProps(): string[] {
+  const { lingerMs } = parseCollectorConfig({ ...process.env, KAFKA_BROKERS: '127.0.0.1:9092' });
+  return ['acks=all', 'enable.idempotence=true', 'compression.type=lz4', `linger.ms=${lingerMs}`];
+}
 
 const SUMMARY = /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, [\d.]+ ms max latency, (\d+) ms 50th, \d+ ms 95th, (\d+) ms 99th/;
 
@@ -118,7 +121,7 @@ export async function warmUpBroker(config: BenchConfig, brokers: string): Promis
   const records = Math.min(100_000, Math.round(config.broker.records / 4));
   await producerPerformance(
     libs,
-    ['--topic', 'bench-warm-up', '--record-size', '226', '--num-records', String(records), '--throughput', '-1', '--producer-props', `bootstrap.servers=${brokers}`, ...PRODUCER_PROPS],
+    ['--topic', 'bench-warm-up', '--record-size', '226', '--num-records', String(records), '--throughput', '-1', '--producer-props', `bootstrap.servers=${brokers}`, ...producerProps()],
     records,
     'broker warm-up (not reported)',
   );
@@ -139,8 +142,8 @@ export async function benchBroker(config: BenchConfig, brokers: string, kafkaPid
   const recordBytes = Math.round(payloads.reduce((sum, p) => sum + Buffer.byteLength(p), 0) / payloads.length);
 
   const records = config.broker.records;
-  const props = [`bootstrap.servers=${brokers}`, ...PRODUCER_PROPS];
-  say(`broker ceiling: Kafka's ProducerPerformance, ${int(records)} records of ~${recordBytes} bytes, ${PRODUCER_PROPS.join(' ')}`);
+  const props = [`bootstrap.servers=${brokers}`, ...producerProps()];
+  say(`broker ceiling: Kafka's ProducerPerformance, ${int(records)} records of ~${recordBytes} bytes, ${props.slice(1).join(' ')}`);
   const common = ['--num-records', String(records), '--throughput', '-1', '--producer-props', ...props];
   const ceiling = await producerPerformance(
     libs,
@@ -156,5 +159,5 @@ export async function benchBroker(config: BenchConfig, brokers: string, kafkaPid
     `broker ceiling (--record-size ${recordBytes})`,
     kafkaPid,
   );
-  return { ceiling, randomPayload, recordBytes, producerProps: PRODUCER_PROPS, cpu: ceiling.cpu };
+  return { ceiling, randomPayload, recordBytes, producerProps: producerProps(), cpu: ceiling.cpu };
 }

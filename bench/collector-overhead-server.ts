@@ -1,8 +1,9 @@
 /**
  * A server for bench/collector-overhead.ts: `hono` (a bare hono route on @hono/node-server that
- * parses the JSON and answers 202) or `collector` (the collector app as the Node entry serves it,
- * metrics and security headers included, with a producer that acknowledges at once), as VARIANT
- * says; PORT from env too.
+ * parses the JSON and answers 202), `collector` (the collector app as the Node entry serves it,
+ * metrics and security headers included, with a producer that acknowledges at once) or
+ * `collector-delayed` (the same, acknowledging after ACK_DELAY_MS, default 7), as VARIANT says;
+ * PORT from env too.
  */
 import { Hono } from 'hono';
 import { createApp } from '../functions/collector/app.ts';
@@ -21,10 +22,16 @@ if (variant === 'hono') {
     const body = (await c.req.json()) as { username?: unknown };
     return c.json({ accepted: true, user: typeof body.username }, 202);
   });
-} else if (variant === 'collector') {
-  const acknowledgesAtOnce: BrokerProducer = { produce: async () => {}, health: async () => ({ ok: true }), close: async () => {} };
+} else if (variant === 'collector' || variant === 'collector-delayed') {
+  // collector-delayed: a broker that costs nothing but answers after ACK_DELAY_MS, like acks=all.
+  const delayMs = Number(process.env.ACK_DELAY_MS ?? 7);
+  const producer: BrokerProducer = {
+    produce: variant === 'collector' ? async () => {} : () => new Promise<void>((resolve) => setTimeout(resolve, delayMs)),
+    health: async () => ({ ok: true }),
+    close: async () => {},
+  };
   app = createApp({
-    producer: acknowledgesAtOnce,
+    producer,
     topics: topicsFor('collector-overhead'),
     produceTimeoutMs: 10_000,
     metrics: createCollectorMetrics({ processMetrics: true }),

@@ -1,10 +1,12 @@
 /**
  * What the collector's own code costs per cart, without a broker: `npx tsx bench/collector-overhead.ts`.
  * Bare node:http (the bench's ceiling), a bare hono route on @hono/node-server, and the collector
- * app with a producer that acknowledges at once, each in its own process under the bench's load
+ * app with a producer that acknowledges at once, and the same with one that acknowledges after
+ * 7 ms (the broker's acks=all wait, at no CPU), each in its own process under the bench's load
  * (autocannon, 64 connections, valid carts), in alternating rounds; prints requests/s and the
- * server's CPU per request. The difference between the last two is the collector's code; between
- * the first two, the framework's.
+ * server's CPU per request. Bare hono against bare node:http is the framework's cost; the collector
+ * against bare hono, its code's; the delayed collector against the prompt one, what waiting costs,
+ * and its rate the bound that 64 connections and that wait set.
  */
 import { freePort } from '../redpanda/kafka/free-port.ts';
 import { spawnNode } from './child.ts';
@@ -18,6 +20,7 @@ const servers = [
   { name: 'bare node:http', entry: 'bench/bare-http-server.ts', variant: '' },
   { name: 'bare hono route', entry: 'bench/collector-overhead-server.ts', variant: 'hono' },
   { name: 'collector, producer acknowledging at once', entry: 'bench/collector-overhead-server.ts', variant: 'collector' },
+  { name: 'collector, producer acknowledging after 7 ms', entry: 'bench/collector-overhead-server.ts', variant: 'collector-delayed' },
 ];
 
 const children = await Promise.all(

@@ -11,7 +11,7 @@ describe('configuration', () => {
     expect(config.kafka).toMatchObject({
       brokers: ['localhost:19092'],
       topic: 'clickstream',
-      partitions: 2,
+      partitions: 1,
       replicationFactor: 1,
       ssl: false,
       sasl: undefined,

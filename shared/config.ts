@@ -17,12 +17,21 @@ const brokerList = z
   .refine((list) => list.every((b) => /^[^\s:]+:\d+$/.test(b)), 'each entry must be host:port');
 
 /**
- * Partitions of the topics the app creates. librdkafka sends one produce request per partition, so at
- * a shop's rates each further partition is another request per linger window: 2 partitions took
- * about twice the carts per second of 6 (npm run bench -- --only=collector --partitions=N), and
- * still let two consumers share the load. Raise it to run more consumers.
+ * Partitions of the topics the app creates. librdkafka puts one partition in each produce request
+ * (confluentinc/librdkafka#1700), so at a shop's rates every further partition is another request
+ * per linger window, and the broker's CPU and the wait for acks=all grow with it. With the linger
+ * below, 1 partition took 0.33–0.40 × bare node:http against 0.28–0.32 × for 2 partitions and a
+ * 5 ms linger, alternating (npm run bench -- --only=collector --partitions=N). One consumer of a
+ * group reads each partition: raise it to run more consumers than one.
  */
-export const DEFAULT_TOPIC_PARTITIONS = 2;
+export const DEFAULT_TOPIC_PARTITIONS = 1;
+
+/**
+ * The producer's linger.ms. On 1 partition, 2 ms cut the wait for acks=all from 7–8 to about 5 ms
+ * for the same broker CPU as 5 ms on 2 partitions; 1 ms sent more requests than the broker's two
+ * shared cores took in time (npm run bench -- --only=collector with KAFKA_LINGER_MS=N).
+ */
+export const DEFAULT_LINGER_MS = 2;
 
 /** Messages landed per batch: 1,000 and 2,000 drained a backlog at the same rate and RSS (npm run bench -- --batch=N); 2,000 is what the bench measures. */
 export const DEFAULT_CONSUMER_MAX_BATCH = 2000;
@@ -45,7 +54,7 @@ const collectorShape = {
   ...kafkaShape,
   PORT: port.default(3000),
   PRODUCE_TIMEOUT_MS: positiveInt.default(5000),
-  KAFKA_LINGER_MS: nonNegativeInt.max(1000).default(5),
+  KAFKA_LINGER_MS: nonNegativeInt.max(1000).default(DEFAULT_LINGER_MS),
   CORS_ORIGINS: z.string().default(''),
   RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(0),
   EVENTS_RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(0),

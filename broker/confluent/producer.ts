@@ -1,6 +1,6 @@
 import rdkafka from '@confluentinc/kafka-javascript';
 import type { BrokerHealth, BrokerProducer, OutgoingMessage, ProducerSettings } from '../../shared/broker-port.ts';
-import type { KafkaConfig } from '../../shared/config.ts';
+import { DEFAULT_LINGER_MS, type KafkaConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { librdkafkaConnection } from './client.ts';
 import { toPortError } from './errors.ts';
@@ -40,7 +40,7 @@ export async function createConfluentProducer(
       'compression.codec': 'lz4',
       // Java's partitioner, as the KafkaJS-compatible layer sets it: a key goes where Java clients put it.
       partitioner: 'murmur2_random',
-      'linger.ms': settings.lingerMs ?? 5,
+      'linger.ms': settings.lingerMs ?? DEFAULT_LINGER_MS,
       'socket.nagle.disable': true,
       'message.timeout.ms': settings.deliveryTimeoutMs,
       dr_cb: true,

@@ -1,6 +1,6 @@
 import { type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { BrokerHealth, BrokerProducer, OutgoingMessage, ProducerSettings } from '../../shared/broker-port.ts';
-import type { KafkaConfig } from '../../shared/config.ts';
+import { DEFAULT_LINGER_MS, type KafkaConfig } from '../../shared/config.ts';
 import { BrokerUnavailableError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { closeForcefully, connectionOptions } from './client.ts';
@@ -55,7 +55,7 @@ export async function createPlatformaticProducer(
   }
 
   const linger = createLinger<MessageToProduce>({
-    lingerMs: settings.lingerMs ?? 5,
+    lingerMs: settings.lingerMs ?? DEFAULT_LINGER_MS,
     maxItems: MAX_MESSAGES_PER_REQUEST,
     async flush(records, startedAt) {
       const sender = client;
