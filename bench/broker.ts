@@ -34,8 +34,8 @@ export interface BrokerResult {
 }
 
 /** The collector's producer settings (broker/confluent/producer.ts): acks=all, idempotent, lz4, and its linger (KAFKA_LINGER_MS passes through). */
-function producerProps(): string[] {
-  const { lingerMs } = parseCollectorConfig({ ...process.env, KAFKA_BROKERS: '127.0.0.1:9092' });
+function producerProps(brokers: string): string[] {
+  const { lingerMs } = parseCollectorConfig({ ...process.env, KAFKA_BROKERS: brokers });
   return ['acks=all', 'enable.idempotence=true', 'compression.type=lz4', `linger.ms=${lingerMs}`];
 }
 
@@ -121,7 +121,7 @@ export async function warmUpBroker(config: BenchConfig, brokers: string): Promis
   const records = Math.min(100_000, Math.round(config.broker.records / 4));
   await producerPerformance(
     libs,
-    ['--topic', 'bench-warm-up', '--record-size', '226', '--num-records', String(records), '--throughput', '-1', '--producer-props', `bootstrap.servers=${brokers}`, ...producerProps()],
+    ['--topic', 'bench-warm-up', '--record-size', '226', '--num-records', String(records), '--throughput', '-1', '--producer-props', `bootstrap.servers=${brokers}`, ...producerProps(brokers)],
     records,
     'broker warm-up (not reported)',
   );
@@ -142,8 +142,9 @@ export async function benchBroker(config: BenchConfig, brokers: string, kafkaPid
   const recordBytes = Math.round(payloads.reduce((sum, p) => sum + Buffer.byteLength(p), 0) / payloads.length);
 
   const records = config.broker.records;
-  const props = [`bootstrap.servers=${brokers}`, ...producerProps()];
-  say(`broker ceiling: Kafka's ProducerPerformance, ${int(records)} records of ~${recordBytes} bytes, ${props.slice(1).join(' ')}`);
+  const settings = producerProps(brokers);
+  const props = [`bootstrap.servers=${brokers}`, ...settings];
+  say(`broker ceiling: Kafka's ProducerPerformance, ${int(records)} records of ~${recordBytes} bytes, ${settings.join(' ')}`);
   const common = ['--num-records', String(records), '--throughput', '-1', '--producer-props', ...props];
   const ceiling = await producerPerformance(
     libs,
@@ -159,5 +160,5 @@ export async function benchBroker(config: BenchConfig, brokers: string, kafkaPid
     `broker ceiling (--record-size ${recordBytes})`,
     kafkaPid,
   );
-  return { ceiling, randomPayload, recordBytes, producerProps: producerProps(), cpu: ceiling.cpu };
+  return { ceiling, randomPayload, recordBytes, producerProps: settings, cpu: ceiling.cpu };
 }
