@@ -10,7 +10,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { librdkafkaConnection } from './client.ts';
 import { toPortError } from './errors.ts';
 import { probeMetadata } from './health.ts';
-import { pause } from '../pause.ts';
+import { pause } from '../../shared/wait.ts';
 
 /** How long close() lets a running batch finish before aborting its retries. */
 const CLOSE_GRACE_MS = 8000;

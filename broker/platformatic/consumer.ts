@@ -7,7 +7,7 @@ import { closeForcefully, connectionOptions } from './client.ts';
 import { describeKafkaError } from './errors.ts';
 import { createHealthProbe } from './health.ts';
 import { createLagReporter } from './lag.ts';
-import { pause } from '../pause.ts';
+import { pause } from '../../shared/wait.ts';
 
 /** How long close() lets a running batch finish before aborting its retries. */
 const CLOSE_GRACE_MS = 8000;

@@ -1,8 +1,9 @@
 import type { BatchHandler, IncomingMessage } from '../../shared/broker-port.ts';
 import { FatalError, isRetriable } from '../../shared/errors.ts';
 import { type Logger, silentLogger } from '../../shared/logger.ts';
+import { sleep } from '../../shared/wait.ts';
 import type { CartRow, InsertResult } from '../../db/insert-carts.ts';
-import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, sleep } from '../lib/backoff.ts';
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from '../lib/backoff.ts';
 import type { DeadLetter } from './dead-letter.ts';
 import { decodeCart } from './decode-cart.ts';
 

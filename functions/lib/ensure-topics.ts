@@ -1,7 +1,8 @@
 import type { Broker, TopicSpec } from '../../shared/broker-port.ts';
 import { isRetriable } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { backoffDelay, sleep } from './backoff.ts';
+import { backoffDelay } from './backoff.ts';
+import { sleep } from '../../shared/wait.ts';
 
 /**
  * Creates the topics, retrying with capped backoff while the broker is unreachable, so a function
