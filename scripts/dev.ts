@@ -19,7 +19,8 @@ import { createApp as createStatsApp } from '../functions/stats/app.ts';
 import { parseCollectorConfig, parseConsumerConfig } from '../shared/config.ts';
 import { repoRoot } from '../redpanda/kafka/jars.ts';
 import { provideBroker } from './dev/provide-broker.ts';
-import { startLocalPostgres } from './local-postgres.ts';
+import { leaveSignalsToCaller, startLocalPostgres } from './local-postgres.ts';
+import { onStopSignals } from './stop-signals.ts';
 
 const DEV_POSTGRES_PORT = 54329;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -32,8 +33,9 @@ async function stopAll(code: number): Promise<never> {
   }
   process.exit(code);
 }
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
+// The consumer must leave its group before the broker stops: nothing else may end the process first.
+leaveSignalsToCaller();
+onStopSignals({ stop: () => void stopAll(0), leaveNow: () => process.exit(130) });
 
 function closeServer(server: ServerType): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));

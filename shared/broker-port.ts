@@ -37,7 +37,7 @@ export interface ProducerSettings {
    * deadline, or a message answered 503 could still be written later.
    */
   readonly deliveryTimeoutMs: number;
-  /** How long the client waits to gather messages into one request; default 5 ms. */
+  /** How long the client waits to gather messages into one request; default DEFAULT_LINGER_MS (shared/config.ts). */
   readonly lingerMs?: number;
 }
 

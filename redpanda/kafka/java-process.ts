@@ -46,7 +46,10 @@ export function spawnJava(spec: JavaSpec): JavaChild {
   const out = openSync(spec.logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { stdio: ['ignore', out, out] });
+    // In a process group of its own, so that a terminal's Ctrl-C reaches only the parent, which stops
+    // the JVM after its own clients (a consumer leaving its group needs a broker that is still up).
+    // Only with setpriv, whose death signal still ends the JVM if the parent is SIGKILLed.
+    child = spawn(command, args, { stdio: ['ignore', out, out], detached: setpriv !== null });
   } finally {
     closeSync(out);
   }
