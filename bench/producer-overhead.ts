@@ -1,6 +1,7 @@
 /**
  * What producing costs per message with each client, the way the collector produces: 256 senders,
- * each awaiting the acks=all acknowledgement of one cart event before sending the next:
+ * each awaiting the acks=all acknowledgement of one cart event before sending the next, with a 5 ms
+ * linger on 2 partitions (the collector's defaults when the README's figures were taken):
  * `npx tsx bench/producer-overhead.ts`. On a fresh KRaft broker it runs the librdkafka adapter
  * (librdkafka's own producer API), the pure-JS adapter, and librdkafka's KafkaJS-compatible layer
  * (which the librdkafka adapter used until it was measured here), each twice, in turn, for 2 s of

@@ -13,7 +13,7 @@ import { openDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { startKafka } from '../redpanda/kafka/kraft.ts';
 import { startLocalPostgres } from '../scripts/local-postgres.ts';
-import { parseCollectorConfig, parseConsumerConfig, parseKafkaConfig } from '../shared/config.ts';
+import { parseCollectorConfig, parseConsumerConfig, parseKafkaConfig, producerSettingsOf } from '../shared/config.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { startCollectorService } from './collector/service.ts';
@@ -105,7 +105,7 @@ Deno.test({
       };
       const collectorConfig = parseCollectorConfig(vars);
       const consumerConfig = parseConsumerConfig(vars);
-      const broker = denoBroker(collectorConfig.kafka, { deliveryTimeoutMs: collectorConfig.produceTimeoutMs }, silentLogger);
+      const broker = denoBroker(collectorConfig.kafka, producerSettingsOf(collectorConfig), silentLogger);
       const collector = await startCollectorService({ broker, config: collectorConfig, logger: silentLogger });
       const server = Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: () => {} }, collector.app.fetch);
       const consumer = await startConsumerService({

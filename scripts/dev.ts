@@ -16,7 +16,7 @@ import { configOrExit, createLogger, nodeClientAddress, nodeClientKey, serveHard
 import { createApp as createShopApp } from '../functions/shop/app.ts';
 import { createNodeAssets } from '../functions/shop/node-assets.ts';
 import { createApp as createStatsApp } from '../functions/stats/app.ts';
-import { parseCollectorConfig, parseConsumerConfig } from '../shared/config.ts';
+import { parseCollectorConfig, parseConsumerConfig, producerSettingsOf } from '../shared/config.ts';
 import { repoRoot } from '../redpanda/kafka/jars.ts';
 import { provideBroker } from './dev/provide-broker.ts';
 import { leaveSignalsToCaller, startLocalPostgres } from './local-postgres.ts';
@@ -65,7 +65,7 @@ try {
   await migrateDatabase(migrations.db);
   await migrations.close();
 
-  const broker = await nodeBroker(collectorConfig.kafka, { deliveryTimeoutMs: collectorConfig.produceTimeoutMs }, logger);
+  const broker = await nodeBroker(collectorConfig.kafka, producerSettingsOf(collectorConfig), logger);
   const collector = await startCollectorService({
     broker,
     config: collectorConfig,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ProducerSettings } from './broker-port.ts';
 import { ConfigError } from './errors.ts';
 
 /** Variables as the process sees them; entries pass `process.env` or `Deno.env.toObject()`. */
@@ -114,6 +115,11 @@ export interface CollectorConfig {
   /** Take the client's address from X-Forwarded-For (its last entry): only behind a proxy that sets it. */
   readonly trustProxy: boolean;
   readonly logLevel: string;
+}
+
+/** The collector's producer settings, read the same way by every entry. */
+export function producerSettingsOf(config: CollectorConfig): ProducerSettings {
+  return { deliveryTimeoutMs: config.produceTimeoutMs, lingerMs: config.lingerMs };
 }
 
 export interface ConsumerConfig {

@@ -1,11 +1,11 @@
 import { denoBroker } from '../../broker/for-deno.ts';
-import { parseCollectorConfig } from '../../shared/config.ts';
+import { parseCollectorConfig, producerSettingsOf } from '../../shared/config.ts';
 import { configOrExit, createLogger, denoClientAddress, denoClientKey, onShutdown } from '../lib/deno-process.ts';
 import { startCollectorService } from './service.ts';
 
 const config = configOrExit(parseCollectorConfig);
 const logger = createLogger(config.logLevel, 'collector');
-const broker = configOrExit(() => denoBroker(config.kafka, { deliveryTimeoutMs: config.produceTimeoutMs, lingerMs: config.lingerMs }, logger));
+const broker = configOrExit(() => denoBroker(config.kafka, producerSettingsOf(config), logger));
 const collector = await startCollectorService({
   broker,
   config,

@@ -5,7 +5,7 @@
  */
 import process from 'node:process';
 import { nodeBroker } from '../../broker/for-node.ts';
-import { parseCollectorConfig } from '../../shared/config.ts';
+import { parseCollectorConfig, producerSettingsOf } from '../../shared/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { clientKeyOf } from '../lib/client-key.ts';
 import { createLogger } from '../lib/node-process.ts';
@@ -18,7 +18,7 @@ function collector(): Promise<CollectorService> {
     starting = (async () => {
       const config = parseCollectorConfig(process.env);
       const logger = createLogger(config.logLevel, 'collector');
-      const broker = await nodeBroker(config.kafka, { deliveryTimeoutMs: config.produceTimeoutMs, lingerMs: config.lingerMs }, logger);
+      const broker = await nodeBroker(config.kafka, producerSettingsOf(config), logger);
       return startCollectorService({
         broker,
         config,

@@ -1,12 +1,12 @@
 import { nodeBroker } from '../../broker/for-node.ts';
-import { parseCollectorConfig } from '../../shared/config.ts';
+import { parseCollectorConfig, producerSettingsOf } from '../../shared/config.ts';
 import { createCollectorMetrics } from '../lib/metrics.ts';
 import { configOrExit, createLogger, nodeClientAddress, nodeClientKey, onShutdown, serveHardened } from '../lib/node-process.ts';
 import { startCollectorService } from './service.ts';
 
 const config = configOrExit(parseCollectorConfig);
 const logger = createLogger(config.logLevel, 'collector');
-const broker = await nodeBroker(config.kafka, { deliveryTimeoutMs: config.produceTimeoutMs, lingerMs: config.lingerMs }, logger);
+const broker = await nodeBroker(config.kafka, producerSettingsOf(config), logger);
 const collector = await startCollectorService({
   broker,
   config,
