@@ -84,12 +84,14 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
       topic: string,
       handle: (batch: readonly IncomingMessage[], context: BatchContext) => Promise<void> = async () => {},
       maxBatchSize = 100,
+      fetchWaitMs?: number,
     ) {
       const lags: PartitionLag[] = [];
       const consumer: BrokerConsumer = await broker.createConsumer({
         groupId,
         topics: [topic],
         maxBatchSize,
+        fetchWaitMs,
         onLag: (lag) => lags.push(lag),
       });
       let closed = false;
@@ -197,6 +199,27 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
         const offsets = c.all().filter((m) => m.partition === partition).map((m) => Number(m.offset));
         expect(offsets).toEqual(offsets.map((_, i) => i));
       }
+    });
+
+    it('fetchWaitMs gathers a trickle into a few batches; with 0 each message is handed as soon as it is there', async () => {
+      const batchesFor = async (label: string, fetchWaitMs: number) => {
+        const { broker, topic, groupId } = await fresh(label);
+        const producer = await producerOn(broker);
+        const c = await recordingConsumer(broker, groupId, topic, async () => {}, 100, fetchWaitMs);
+        await producer.produce(topic, [{ key: 'k', value: 'ready' }]);
+        await c.waitForValue('ready');
+        const before = c.landed.length;
+        // 12 carts 25 ms apart, one produce each, as a shop's trickle arrives.
+        for (let i = 0; i < 12; i++) {
+          await producer.produce(topic, [{ key: 'k', value: `t-${i}` }]);
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        await c.waitForValue('t-11');
+        expect(c.all().map((m) => text(m.value))).toEqual(['ready', ...Array.from({ length: 12 }, (_, i) => `t-${i}`)]);
+        return c.landed.length - before;
+      };
+      expect(await batchesFor('fetch-wait', 600)).toBeLessThanOrEqual(3);
+      expect(await batchesFor('fetch-at-once', 0)).toBeGreaterThanOrEqual(6);
     });
 
     it('reports lag: counting a batch before its handler runs, and 0 once the last batch is committed', async () => {

@@ -84,6 +84,11 @@ export interface ConsumerOptions {
   /** Upper bound of messages handed to one handler call. */
   readonly maxBatchSize: number;
   /**
+   * Longest a batch waits for more messages once there is one: fewer fetches, commits and inserts
+   * at a trickle, for up to this much latency. DEFAULT_CONSUMER_FETCH_WAIT_MS when not given.
+   */
+  readonly fetchWaitMs?: number;
+  /**
    * Told a partition's lag when the adapter learns it (with each batch, from the fetch's high
    * watermark): before the handler runs, counting the batch, and again after its commit.
    * Optional for adapters; a metric, never a signal to act on.

@@ -70,6 +70,15 @@ describe('configuration', () => {
     expect(config).toMatchObject({ databaseUrl: 'postgres://u@h:5432/db', maxBatchSize: 500, groupId: 'clickstream-sink' });
   });
 
+  it('holds a fetch 50 ms for more messages by default; 0 answers each at once; bad values name the variable', () => {
+    const database = { ...base, DATABASE_URL: 'postgres://u@h:5432/db' };
+    expect(parseConsumerConfig(database).fetchWaitMs).toBe(50);
+    expect(parseConsumerConfig({ ...database, CONSUMER_FETCH_WAIT_MS: '0' }).fetchWaitMs).toBe(0);
+    expect(parseConsumerConfig({ ...database, CONSUMER_FETCH_WAIT_MS: '200' }).fetchWaitMs).toBe(200);
+    expect(() => parseConsumerConfig({ ...database, CONSUMER_FETCH_WAIT_MS: '-5' })).toThrow(/CONSUMER_FETCH_WAIT_MS/);
+    expect(() => parseConsumerConfig({ ...database, CONSUMER_FETCH_WAIT_MS: '60000' })).toThrow(/CONSUMER_FETCH_WAIT_MS/);
+  });
+
   it('parses the stats settings: the database and the /metrics to show', () => {
     const config = parseStatsConfig({
       DATABASE_URL: 'postgres://u@h:5432/db',

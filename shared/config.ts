@@ -34,6 +34,17 @@ export const DEFAULT_TOPIC_PARTITIONS = 1;
  */
 export const DEFAULT_LINGER_MS = 2;
 
+/**
+ * Longest the broker holds a consumer's fetch for more messages (librdkafka's fetch.wait.max.ms,
+ * with fetch.min.bytes at the 1 MB fetch cap). Answering each fetch as soon as one message was
+ * there meant a fetch, a tiny batch, a COPY and an offset commit every few milliseconds at a steady
+ * 2,000 carts/s: Kafka used 0.71–0.73 cores and the machine was full, so the collector fell behind
+ * (1,568 and 1,768 of the 2,000/s held). With 50 ms: every cart held, Kafka 0.56 cores, the consumer
+ * 0.24 → 0.10 cores, p99 from 202 to stored row 72.9 ms (npm run bench -- --only=e2e). A backlog
+ * fills each fetch at once, so draining is unchanged; a lone cart lands up to this much later.
+ */
+export const DEFAULT_CONSUMER_FETCH_WAIT_MS = 50;
+
 /** Messages landed per batch: 1,000 and 2,000 drained a backlog at the same rate and RSS (npm run bench -- --batch=N); 2,000 is what the bench measures. */
 export const DEFAULT_CONSUMER_MAX_BATCH = 2000;
 
@@ -70,6 +81,7 @@ const consumerShape = {
   CONSUMER_MAX_BATCH: positiveInt.default(DEFAULT_CONSUMER_MAX_BATCH),
   DATABASE_POOL_SIZE: positiveInt.default(4),
   CONSUMER_PARALLEL_INSERTS: positiveInt.max(16).default(2),
+  CONSUMER_FETCH_WAIT_MS: nonNegativeInt.max(10_000).default(DEFAULT_CONSUMER_FETCH_WAIT_MS),
 };
 
 const statsShape = {
@@ -131,6 +143,8 @@ export interface ConsumerConfig {
   readonly databasePoolSize: number;
   /** Statements one batch's rows are split across, on separate connections at once. */
   readonly parallelInserts: number;
+  /** Longest the broker holds a fetch for more messages; see DEFAULT_CONSUMER_FETCH_WAIT_MS. */
+  readonly fetchWaitMs: number;
   readonly logLevel: string;
 }
 
@@ -193,6 +207,7 @@ export function parseConsumerConfig(env: Env): ConsumerConfig {
     maxBatchSize: v.CONSUMER_MAX_BATCH,
     databasePoolSize: v.DATABASE_POOL_SIZE,
     parallelInserts: v.CONSUMER_PARALLEL_INSERTS,
+    fetchWaitMs: v.CONSUMER_FETCH_WAIT_MS,
     logLevel: v.LOG_LEVEL,
   };
 }

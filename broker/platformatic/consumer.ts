@@ -1,6 +1,6 @@
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { BatchHandler, BrokerConsumer, ConsumerOptions, IncomingMessage } from '../../shared/broker-port.ts';
-import type { KafkaConfig } from '../../shared/config.ts';
+import { DEFAULT_CONSUMER_FETCH_WAIT_MS, type KafkaConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { readBatches } from './batch-reader.ts';
 import { closeForcefully, connectionOptions } from './client.ts';
@@ -13,8 +13,6 @@ import { pause } from '../../shared/wait.ts';
 const CLOSE_GRACE_MS = 8000;
 /** How long close() waits, after aborting, for the handler to give up. */
 const ABORT_GRACE_MS = 2000;
-/** How long a batch waits for more messages after its first one. */
-const BATCH_LINGER_MS = 50;
 /** Longest fetch long-poll: bounds how quickly an idle stream notices close(). */
 const FETCH_MAX_WAIT_MS = 500;
 /** Most bytes one fetch brings back, all partitions together. */
@@ -111,7 +109,7 @@ export async function createPlatformaticConsumer(
           fallbackMode: 'earliest',
           autocommit: false,
         });
-        const reader = readBatches<RawMessage>(stream, BATCH_LINGER_MS);
+        const reader = readBatches<RawMessage>(stream, options.fetchWaitMs ?? DEFAULT_CONSUMER_FETCH_WAIT_MS);
         for (;;) {
           const batch = await reader.next(options.maxBatchSize, closing.signal);
           if (batch.length === 0) break;

@@ -49,6 +49,7 @@ export async function startConsumerService(deps: {
     groupId: config.groupId,
     topics: [topics.events],
     maxBatchSize: config.maxBatchSize,
+    fetchWaitMs: config.fetchWaitMs,
     onLag: ({ partition, lag }) => metrics.lag.set({ partition: String(partition) }, lag),
   });
   // The browser tracker's events, in a group of their own: a burst of page views never holds up a cart.
@@ -56,6 +57,7 @@ export async function startConsumerService(deps: {
     groupId: `${config.groupId}.events`,
     topics: [topics.tracked],
     maxBatchSize: config.maxBatchSize,
+    fetchWaitMs: config.fetchWaitMs,
     onLag: ({ partition, lag }) => trackedMetrics.lag.set({ partition: String(partition) }, lag),
   });
 
