@@ -7,6 +7,7 @@
  */
 import { openDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
+import { onStopSignals } from './stop-signals.ts';
 
 // Just the slice of Deno's API used here, so that tsc (which has no Deno types) can check this file.
 interface ChildProcess {
@@ -126,5 +127,8 @@ async function stopAll(code: number): Promise<never> {
   }
   Deno.exit(code);
 }
-Deno.addSignalListener('SIGINT', () => void stopAll(0));
-Deno.addSignalListener('SIGTERM', () => void stopAll(0));
+onStopSignals({
+  signals: { on: (signal, handler) => Deno.addSignalListener(signal, () => handler(signal)) },
+  stop: () => void stopAll(0),
+  leaveNow: () => Deno.exit(130),
+});

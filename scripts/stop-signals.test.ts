@@ -8,7 +8,7 @@ describe('onStopSignals', () => {
     let clock = 0;
     const calls: string[] = [];
     onStopSignals({
-      emitter,
+      signals: emitter,
       now: () => clock,
       echoMs: 1000,
       stop: (signal) => calls.push(`stop ${signal}`),
