@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { launchOf } from '../scripts/npm-launch.ts';
 import { cartEventSchema, cartRequestSchema } from '../shared/cart-event.ts';
+import { mergeBracket, rowsWeighted } from './bracket.ts';
 import { parseSummary } from './broker.ts';
 import { combineRounds } from './collector.ts';
 import { parseArgs } from './config.ts';
@@ -73,6 +74,15 @@ describe('bench helpers', () => {
     });
     const combined = combineRounds([round(30_000, 5, 20), round(12_000, 9, 41, { '503': 2 }), round(21_000, 7, 30, { '503': 1 })]);
     expect(combined).toMatchObject({ acceptedPerSec: 7000, accepted: 63_000, p50Ms: 7, p99Ms: 41, otherStatuses: { '503': 3 } });
+  });
+
+  it('merges a reference run before the consumer and one after: rate over both, cores weighted by seconds', () => {
+    // A drain's rate leaves out the rows of its first poll: 1,200 rows, 1,000 of them timed.
+    const before = { rowsPerSec: 1000, rows: 1200, seconds: 1, cpu: { postgres: 1.0, machine: 1.2 }, cpuMsPerRow: 0.01 };
+    const after = { rowsPerSec: 200, rows: 700, seconds: 3, cpu: { postgres: 0.6, machine: 1.6 }, cpuMsPerRow: 0.03 };
+    expect(mergeBracket(before, after)).toEqual({ rows: 1900, seconds: 4, rowsPerSec: 400, cpu: { postgres: 0.7, machine: 1.5 } });
+    expect(rowsWeighted({ ...before, rows: 600 }, { ...after, rows: 200 }, (run) => run.cpuMsPerRow)).toBe(0.015);
+    expect(rowsWeighted(before, after, (run) => (run === after ? undefined : run.cpuMsPerRow))).toBeUndefined();
   });
 
   it('reports n/a, not a pass, for stages that did not run', () => {

@@ -87,6 +87,9 @@ export function buildReport(options: {
       rowsPerSec: num(sink?.consumer.rowsPerSec),
       copyRowsPerSec: num(sink?.copy.rowsPerSec),
       rowPerMessageRowsPerSec: num(sink?.floor.rowsPerSec),
+      /** Each reference's run before the consumer and its run after it; the rates above are over both. */
+      copyRunsPerSec: sink?.copy.runsPerSec ?? null,
+      rowPerMessageRunsPerSec: sink?.floor.runsPerSec ?? null,
       ratioToCopy: ratio(num(sink?.consumer.rowsPerSec), num(sink?.copy.rowsPerSec)),
       ratioToFloor: ratio(num(sink?.consumer.rowsPerSec), num(sink?.floor.rowsPerSec)),
       rows: num(sink?.consumer.rows),
@@ -160,6 +163,8 @@ export type BenchReport = ReturnType<typeof buildReport>;
 
 const fmt = (n: number | null | undefined, unit = ''): string =>
   n === null || n === undefined ? 'n/a' : `${Math.round(n).toLocaleString('en-US')}${unit}`;
+/** A reference's runs on either side of the consumer: `12,000 before, 14,000 after`. */
+const beforeAfter = (runs: readonly number[]): string => `${fmt(runs[0])} before, ${fmt(runs[1])} after`;
 const ms = (n: number | null | undefined): string => (n === null || n === undefined ? 'n/a' : `${n} ms`);
 
 function table(rows: string[][]): string {
@@ -188,12 +193,12 @@ export function formatReport(report: BenchReport): string {
     [
       'sink consumer (COPY per batch)',
       `${fmt(r.sink.rowsPerSec)} rows/s (${fmt(r.sink.rows)} rows, mean batch ${fmt(r.sink.meanBatch)})`,
-      `COPY ${fmt(r.sink.copyRowsPerSec)} rows/s`,
+      `COPY ${fmt(r.sink.copyRowsPerSec)} rows/s${r.sink.copyRunsPerSec ? ` (${beforeAfter(r.sink.copyRunsPerSec)})` : ''}`,
       r.sink.ratioToCopy === null ? 'n/a' : `${r.sink.ratioToCopy.toFixed(2)} x`,
     ],
     [
       'sink floor (row per message)',
-      `${fmt(r.sink.rowPerMessageRowsPerSec)} rows/s (${fmt(r.sink.floorRows)} rows)`,
+      `${fmt(r.sink.rowPerMessageRowsPerSec)} rows/s (${fmt(r.sink.floorRows)} rows${r.sink.rowPerMessageRunsPerSec ? `; ${beforeAfter(r.sink.rowPerMessageRunsPerSec)}` : ''})`,
       `consumer ${fmt(r.sink.rowsPerSec)} rows/s`,
       r.sink.ratioToFloor === null ? 'n/a' : `consumer ${r.sink.ratioToFloor.toFixed(1)} x`,
     ],

@@ -7,6 +7,7 @@ import { launchOf } from '../scripts/npm-launch.ts';
 import { spawnNode } from './child.ts';
 import { cpuMsPer } from './collector.ts';
 import type { BenchConfig } from './config.ts';
+import { mergeBracket, rowsWeighted } from './bracket.ts';
 import { type DrainResult, timeDrain } from './drain.ts';
 import { cartEventFor } from './events.ts';
 import { histogramMean, scrapeMetrics } from './metrics-scrape.ts';
@@ -28,20 +29,26 @@ export interface SinkResult {
     readonly externalMB: number | undefined;
     readonly cpu: CpuUse;
   };
-  readonly copy: {
-    readonly rowsPerSec: number;
-    readonly rows: number;
-    readonly seconds: number;
-    readonly postgresCpuMsPerRow: number | undefined;
-    readonly cpu: CpuUse;
-  };
-  readonly floor: DrainResult & {
-    readonly consumerCpuMsPerRow: number | undefined;
-    readonly postgresCpuMsPerRow: number | undefined;
-    readonly cpu: CpuUse;
-  };
+  /** Over its two halves, one run before the consumer and one after (bench/bracket.ts). */
+  readonly copy: CopyRun & { readonly runsPerSec: readonly [number, number] };
+  /** Over its two runs, before the consumer and after it, each on the same first messages of the topic. */
+  readonly floor: FloorRun & { readonly runsPerSec: readonly [number, number] };
   readonly consumerRssMB: number;
 }
+
+interface CopyRun {
+  readonly rowsPerSec: number;
+  readonly rows: number;
+  readonly seconds: number;
+  readonly postgresCpuMsPerRow: number | undefined;
+  readonly cpu: CpuUse;
+}
+
+type FloorRun = DrainResult & {
+  readonly consumerCpuMsPerRow: number | undefined;
+  readonly postgresCpuMsPerRow: number | undefined;
+  readonly cpu: CpuUse;
+};
 
 export interface SinkServices {
   readonly brokers: string;
@@ -56,17 +63,42 @@ export async function benchSink(config: BenchConfig, services: SinkServices): Pr
   const { events, floorEvents, consumerMaxBatch } = config.sink;
   const seed = (Math.random() * 2 ** 31) | 0;
   const baseMs = Date.now();
-  say(`sink: ${int(events)} events pre-filled, drained by the consumer (CONSUMER_MAX_BATCH=${consumerMaxBatch}); COPY ceiling; row-per-message floor on ${int(floorEvents)}`);
+  const half = Math.floor(events / 2);
+  const floorRows = Math.ceil(floorEvents / 2);
+  say(
+    `sink: ${int(events)} events pre-filled, drained by the consumer (CONSUMER_MAX_BATCH=${consumerMaxBatch}); ` +
+      `the COPY ceiling and the row-per-message floor (${int(floorRows)} rows a run) run once before the consumer and once after it`,
+  );
   const prefill = await prefillTopic({ brokers: services.brokers, topic: TOPIC, partitions: config.partitions, count: events, seed, baseMs });
 
-  const consumer = await drainWithConsumer(config, services);
-  const copy = await copyCeiling(config, consumer.databaseUrl, seed, baseMs, services.postgresPid);
-  const floor = await drainWithFloor(config, services);
+  const databaseUrl = await services.database('bench_sink');
+  const copyBefore = await copyCeiling(config, databaseUrl, { seed, baseMs, from: 0, to: half, label: 'COPY ceiling, first half' }, services.postgresPid);
+  const floorBefore = await drainWithFloor(config, services, 'bench_floor_before', floorRows);
+  const consumer = await drainWithConsumer(config, services, databaseUrl);
+  const copyAfter = await copyCeiling(config, databaseUrl, { seed, baseMs, from: half, to: events, label: 'COPY ceiling, second half' }, services.postgresPid);
+  const floorAfter = await drainWithFloor(config, services, 'bench_floor_after', floorRows);
+
+  const copy = {
+    ...mergeBracket(copyBefore, copyAfter),
+    postgresCpuMsPerRow: rowsWeighted(copyBefore, copyAfter, (run) => run.postgresCpuMsPerRow),
+    runsPerSec: [copyBefore.rowsPerSec, copyAfter.rowsPerSec] as const,
+  };
+  const floor = {
+    ...mergeBracket(floorBefore, floorAfter),
+    startupSeconds: (floorBefore.startupSeconds + floorAfter.startupSeconds) / 2,
+    complete: floorBefore.complete && floorAfter.complete,
+    consumerCpuMsPerRow: rowsWeighted(floorBefore, floorAfter, (run) => run.consumerCpuMsPerRow),
+    postgresCpuMsPerRow: rowsWeighted(floorBefore, floorAfter, (run) => run.postgresCpuMsPerRow),
+    runsPerSec: [floorBefore.rowsPerSec, floorAfter.rowsPerSec] as const,
+  };
+  say(
+    `sink references over both runs: COPY ${int(copy.rowsPerSec)} rows/s (${int(copyBefore.rowsPerSec)} before, ${int(copyAfter.rowsPerSec)} after), ` +
+      `floor ${int(floor.rowsPerSec)} rows/s (${int(floorBefore.rowsPerSec)} before, ${int(floorAfter.rowsPerSec)} after)`,
+  );
   return { prefill, consumer: consumer.result, copy, floor, consumerRssMB: consumer.rssMB };
 }
 
-async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
-  const databaseUrl = await services.database('bench_sink');
+async function drainWithConsumer(config: BenchConfig, services: SinkServices, databaseUrl: string) {
   const port = await freePort();
   const child = spawnNode(
     'consumer',
@@ -114,10 +146,11 @@ async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
     const metrics = await scrapeMetrics(child.url);
     const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
     const [row] = await sql`select count(*)::int as n from clickstream_data`;
+    // Untimed, as after each COPY: autovacuum of these rows would otherwise run in the second COPY's time.
+    await sql`vacuum analyze clickstream_data`;
     await sql.end();
     if (row!.n !== drain.rows) say(`consumer drain: the table holds ${int(row!.n)} rows, the consumer counted ${int(drain.rows)}`);
     return {
-      databaseUrl,
       rssMB: rss.stop(),
       result: {
         ...drain,
@@ -139,15 +172,22 @@ async function drainWithConsumer(config: BenchConfig, services: SinkServices) {
 }
 
 /**
- * COPY ... FROM STDIN of the same rows into a fresh table like clickstream_data (same primary key
- * and index), in the same database. The COPY text is built before the clock starts: this times
- * Postgres and the wire, not string building.
+ * COPY ... FROM STDIN of the same rows, those from `from` to `to`, into a table like
+ * clickstream_data (same primary key and index) in the same database, made by the first half. The
+ * COPY text is built before the clock starts: this times Postgres and the wire, not string building.
+ * The table is vacuumed afterwards, untimed, so that autovacuum does not run in the next stage's time.
  */
-async function copyCeiling(config: BenchConfig, databaseUrl: string, seed: number, baseMs: number, postgresPid: number | undefined) {
-  const rows = config.sink.events;
+async function copyCeiling(
+  config: BenchConfig,
+  databaseUrl: string,
+  part: { seed: number; baseMs: number; from: number; to: number; label: string },
+  postgresPid: number | undefined,
+): Promise<CopyRun> {
+  const { seed, baseMs, from, to } = part;
+  const rows = to - from;
   const chunks: string[] = [];
   let chunk = '';
-  for (let i = 0; i < rows; i++) {
+  for (let i = from; i < to; i++) {
     const partition = i % config.partitions;
     chunk += cartCopyLine({ event: cartEventFor(seed, i, baseMs), partition, offset: String(Math.floor(i / config.partitions)) });
     if (chunk.length > 256 * 1024) {
@@ -159,8 +199,9 @@ async function copyCeiling(config: BenchConfig, databaseUrl: string, seed: numbe
 
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    await sql`create table clickstream_copy (like clickstream_data including all)`;
-    const progress = status('COPY ceiling', 5000);
+    await sql`create table if not exists clickstream_copy (like clickstream_data including all)`;
+    const [before] = await sql`select count(*)::int as n from clickstream_copy`;
+    const progress = status(part.label, 5000);
     let sent = 0;
     const source = Readable.from(
       (function* () {
@@ -178,17 +219,18 @@ async function copyCeiling(config: BenchConfig, databaseUrl: string, seed: numbe
     const seconds = (performance.now() - started) / 1000;
     const cpuUse = cpu.stop();
     const [row] = await sql`select count(*)::int as n from clickstream_copy`;
-    if (row!.n !== rows) throw new Error(`COPY stored ${row!.n} rows of ${rows}`);
+    if (row!.n - before!.n !== rows) throw new Error(`COPY stored ${row!.n - before!.n} rows of ${rows}`);
     const rowsPerSec = Math.round(rows / seconds);
     progress.done(`${int(rows)} rows in ${seconds.toFixed(1)}s (${int(rowsPerSec)} rows/s)`);
+    await sql`vacuum analyze clickstream_copy`;
     return { rowsPerSec, rows, seconds, postgresCpuMsPerRow: cpuMsPer(cpuUse.postgres!, seconds, rows), cpu: cpuUse };
   } finally {
     await sql.end();
   }
 }
 
-async function drainWithFloor(config: BenchConfig, services: SinkServices): Promise<SinkResult['floor']> {
-  const databaseUrl = await services.database('bench_floor');
+async function drainWithFloor(config: BenchConfig, services: SinkServices, database: string, rows: number): Promise<FloorRun> {
+  const databaseUrl = await services.database(database);
   const child = spawnNode(
     'floor consumer',
     'bench/floor-consumer.ts',
@@ -210,8 +252,8 @@ async function drainWithFloor(config: BenchConfig, services: SinkServices): Prom
     const cpu = meterCpu({ floor: { pid: child.pid }, postgres: { pid: services.postgresPid, tree: true } });
     const wall = performance.now();
     const drain = await timeDrain({
-      label: 'row-per-message floor',
-      target: config.sink.floorEvents,
+      label: `row-per-message floor (${database.replace('bench_floor_', '')} the consumer)`,
+      target: rows,
       // A small table (a few thousand rows): count(*) is cheap here.
       landed: async () => (await sql`select count(*)::int as n from clickstream_data`)[0]!.n as number,
       limitMs: config.quick ? 60_000 : 180_000,
