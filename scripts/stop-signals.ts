@@ -1,6 +1,6 @@
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
-/** Where stop signals come from: Node's `process`, or Deno's addSignalListener wrapped alike (denoSignals). */
+/** Where stop signals come from: Node's `process`, or Deno.addSignalListener wrapped alike (scripts/deno-dev.ts). */
 export interface SignalSource {
   on(signal: StopSignal, handler: (signal: StopSignal) => void): unknown;
 }
