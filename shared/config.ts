@@ -45,6 +45,13 @@ export const DEFAULT_LINGER_MS = 2;
  */
 export const DEFAULT_CONSUMER_FETCH_WAIT_MS = 50;
 
+/**
+ * Most bytes one consumer fetch brings back, all partitions together, in both Kafka adapters: a few
+ * batches of carts. The clients' defaults (librdkafka's 64 MB prefetch, the pure-JS client's 10 MB
+ * fetches) took the consumer past its 128 MB heap while draining a backlog (npm run bench).
+ */
+export const CONSUMER_FETCH_MAX_BYTES = 1024 * 1024;
+
 /** Messages landed per batch: 1,000 and 2,000 drained a backlog at the same rate and RSS (npm run bench -- --batch=N); 2,000 is what the bench measures. */
 export const DEFAULT_CONSUMER_MAX_BATCH = 2000;
 

@@ -5,7 +5,7 @@ import type {
   ConsumerOptions,
   IncomingMessage,
 } from '../../shared/broker-port.ts';
-import { DEFAULT_CONSUMER_FETCH_WAIT_MS, type KafkaConfig } from '../../shared/config.ts';
+import { CONSUMER_FETCH_MAX_BYTES, DEFAULT_CONSUMER_FETCH_WAIT_MS, type KafkaConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { librdkafkaConnection } from './client.ts';
 import { toPortError } from './errors.ts';
@@ -18,8 +18,6 @@ const CLOSE_GRACE_MS = 8000;
 const ABORT_GRACE_MS = 2000;
 /** Longest wait for a batch's first message: bounds how quickly an idle consumer notices close(). */
 const CONSUME_WAIT_MS = 200;
-/** Most bytes one fetch brings back, all partitions together. */
-const FETCH_MAX_BYTES = 1024 * 1024;
 
 /** Methods lib/kafka-consumer.js has and its type declarations leave out. */
 interface UndeclaredConsumerMethods {
@@ -95,11 +93,11 @@ export async function createConfluentConsumer(
       // defaults drove the consumer to 550-950 MB of RSS while draining a backlog (npm run bench).
       'queued.max.messages.kbytes': 2048,
       'queued.min.messages': 5000,
-      'fetch.max.bytes': FETCH_MAX_BYTES,
+      'fetch.max.bytes': CONSUMER_FETCH_MAX_BYTES,
       // The broker answers a fetch once it holds a full one or has waited fetchWaitMs: at a trickle a
       // fetch, batch, COPY and commit every few milliseconds cost more than the carts (config.ts).
       // With 0 it answers as soon as it holds anything, and holds an empty fetch librdkafka's 500 ms.
-      ...(fetchWaitMs > 0 ? { 'fetch.wait.max.ms': fetchWaitMs, 'fetch.min.bytes': FETCH_MAX_BYTES } : {}),
+      ...(fetchWaitMs > 0 ? { 'fetch.wait.max.ms': fetchWaitMs, 'fetch.min.bytes': CONSUMER_FETCH_MAX_BYTES } : {}),
       // With the caps above, librdkafka's default 1 s pause before fetching again for a full queue
       // left the consumer idle between batches: 23.8k → 26.9k rows/s when draining a backlog.
       'fetch.queue.backoff.ms': 20,

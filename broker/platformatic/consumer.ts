@@ -1,6 +1,6 @@
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { BatchHandler, BrokerConsumer, ConsumerOptions, IncomingMessage } from '../../shared/broker-port.ts';
-import { DEFAULT_CONSUMER_FETCH_WAIT_MS, type KafkaConfig } from '../../shared/config.ts';
+import { CONSUMER_FETCH_MAX_BYTES, DEFAULT_CONSUMER_FETCH_WAIT_MS, type KafkaConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { readBatches } from './batch-reader.ts';
 import { closeForcefully, connectionOptions } from './client.ts';
@@ -15,8 +15,6 @@ const CLOSE_GRACE_MS = 8000;
 const ABORT_GRACE_MS = 2000;
 /** Longest fetch long-poll: bounds how quickly an idle stream notices close(). */
 const FETCH_MAX_WAIT_MS = 500;
-/** Most bytes one fetch brings back, all partitions together. */
-const FETCH_MAX_BYTES = 1024 * 1024;
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
@@ -58,8 +56,7 @@ export async function createPlatformaticConsumer(
     maxWaitTime: FETCH_MAX_WAIT_MS,
     // The client's default 10 MB fetches of a backlog, ~45,000 small messages each, took the
     // consumer past its 128 MB heap (npm run consume) and it died of OOM (npm run bench, 1M events).
-    // 1 MB, as the librdkafka adapter fetches.
-    maxBytes: FETCH_MAX_BYTES,
+    maxBytes: CONSUMER_FETCH_MAX_BYTES,
     highWaterMark: Math.max(16, options.maxBatchSize),
   });
   // Without a listener an 'error' event (a failed rejoin) would crash the process.
