@@ -16,7 +16,11 @@ export interface BenchConfig {
     readonly rounds: number;
     readonly roundSeconds: number;
   };
-  readonly broker: { readonly records: number };
+  readonly broker: {
+    readonly records: number;
+    /** Seconds of collector-like small produce requests that warm the broker before any stage (bench/small-request-warm-up.ts). */
+    readonly smallRequestWarmUpSeconds: number;
+  };
   readonly sink: {
     /** Events pre-filled on the topic and drained by the consumer. */
     readonly events: number;
@@ -80,7 +84,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         stages,
         partitions,
         collector: { connections, warmupSeconds: 1, rounds: 1, roundSeconds: 3 },
-        broker: { records: 200_000 },
+        broker: { records: 200_000, smallRequestWarmUpSeconds: 10 },
         sink: { events: 50_000, floorEvents: 3_000, consumerMaxBatch },
         e2e: { ratePerSecond: 2000, durationSeconds: 5 },
       }
@@ -89,7 +93,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         stages,
         partitions,
         collector: { connections, warmupSeconds: 2, rounds: 5, roundSeconds: 3 },
-        broker: { records: 1_000_000 },
+        broker: { records: 1_000_000, smallRequestWarmUpSeconds: 45 },
         sink: { events: 1_000_000, floorEvents: 20_000, consumerMaxBatch },
         e2e: { ratePerSecond: 2000, durationSeconds: 20 },
       };

@@ -5,8 +5,10 @@ import { type BenchConfig, TARGETS } from './config.ts';
 import type { E2eResult } from './e2e.ts';
 import { machineLoad } from './rss.ts';
 import type { SinkResult } from './sink.ts';
+import type { SmallRequestWarmUp } from './small-request-warm-up.ts';
 
 export interface Measured {
+  warmUp?: SmallRequestWarmUp;
   collector?: CollectorResult;
   broker?: BrokerResult;
   sink?: SinkResult;
@@ -72,6 +74,8 @@ export function buildReport(options: {
       ceilingRun: collector?.ceiling ?? null,
       cpuCores: collector?.cpu ?? null,
     },
+    /** The collector-like warm-up before the stages: Kafka's CPU per message falls as its JIT compiles. */
+    warmUp: measured.warmUp ?? null,
     broker: {
       ceilingPerSec: num(broker?.ceiling.recordsPerSec),
       mbPerSec: num(broker?.ceiling.mbPerSec),

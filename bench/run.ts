@@ -8,6 +8,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBroker, warmUpBroker } from './broker.ts';
+import { warmUpSmallRequests } from './small-request-warm-up.ts';
 import { renderChart } from './chart.ts';
 import { benchCollector } from './collector.ts';
 import { parseArgs, STAGES, type Stage } from './config.ts';
@@ -68,7 +69,12 @@ async function main(): Promise<number> {
     };
     const shared = { brokers: s.kafka.brokers, kafkaPid: s.kafka.pid, postgresPid: s.postgresPid, database: s.database };
     const runs = (name: Stage) => config.stages.includes(name);
-    if (runs('collector') || runs('broker') || runs('e2e')) await stage('broker warm-up', () => warmUpBroker(config, s.kafka.brokers));
+    if (runs('collector') || runs('broker') || runs('e2e')) {
+      await stage('broker warm-up', () => warmUpBroker(config, s.kafka.brokers));
+      measured.warmUp = await stage('broker warm-up, small requests', () =>
+        warmUpSmallRequests(s.kafka.brokers, 'bench-warm-up-small', config.partitions, s.kafka.pid, config.broker.smallRequestWarmUpSeconds, config.collector.connections),
+      );
+    }
     if (runs('collector')) {
       say('-- 1/4 collector vs bare node:http --');
       measured.collector = await stage('collector', () => benchCollector(config, s.kafka.brokers, s.kafka.pid));
