@@ -8,10 +8,27 @@ describe('FixedDeadlines', () => {
   beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] }));
   afterEach(() => vi.useRealTimers());
 
-  it('settles as the work does before its time, and leaves no timer behind', async () => {
+  it('settles as the work does before its time, on one timer that lapses once its time has passed', async () => {
     const deadlines = new FixedDeadlines(100);
     await expect(deadlines.race(Promise.resolve('done'), late('a'))).resolves.toBe('done');
     await expect(deadlines.race(Promise.reject(new Error('refused')), late('b'))).rejects.toThrow('refused');
+    // Works that come one at a time share the timer the first armed, instead of arming one each.
+    for (let i = 0; i < 5; i++) await deadlines.race(Promise.resolve(i), late(`c${i}`));
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('gives a work that starts under the timer of an earlier, settled one its full time', async () => {
+    const deadlines = new FixedDeadlines(100);
+    await deadlines.race(Promise.resolve('early'), late('early'));
+    await vi.advanceTimersByTimeAsync(60);
+    let outcome = 'pending';
+    void deadlines.race(hang(), late('b')).catch((error: Error) => (outcome = `${error.message} at ${performance.now()}`));
+    await vi.advanceTimersByTimeAsync(50); // t = 110: the first timer fired at 100 and found b not due
+    expect(outcome).toBe('pending');
+    await vi.advanceTimersByTimeAsync(50);
+    expect(outcome).toBe('b late at 160');
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -57,6 +74,7 @@ describe('FixedDeadlines', () => {
     await vi.advanceTimersByTimeAsync(999);
     finishers.filter((_, i) => i % 2 === 0).reverse().forEach((finish) => finish());
     await expect(Promise.all(races)).resolves.toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    await vi.advanceTimersByTimeAsync(1); // the timer's time: it fires, finds nothing and lapses
     expect(vi.getTimerCount()).toBe(0);
   });
 });
