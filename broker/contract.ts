@@ -82,10 +82,13 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
       broker: Broker,
       groupId: string,
       topic: string,
-      handle: (batch: readonly IncomingMessage[], context: BatchContext) => Promise<void> = async () => {},
-      maxBatchSize = 100,
-      fetchWaitMs?: number,
+      options: {
+        readonly handle?: (batch: readonly IncomingMessage[], context: BatchContext) => Promise<void>;
+        readonly maxBatchSize?: number;
+        readonly fetchWaitMs?: number;
+      } = {},
     ) {
+      const { handle = async () => {}, maxBatchSize = 100, fetchWaitMs } = options;
       const lags: PartitionLag[] = [];
       const consumer: BrokerConsumer = await broker.createConsumer({
         groupId,
@@ -175,7 +178,7 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
         ),
       );
       await producer.produce(topic, [{ key: 'user-0', value: 'after the burst' }]);
-      const c = await recordingConsumer(broker, groupId, topic, async () => {}, 100);
+      const c = await recordingConsumer(broker, groupId, topic, { maxBatchSize: 100 });
       await until('301 messages', () => c.all().length >= 301);
       await new Promise((resolve) => setTimeout(resolve, 300));
       const got = c.all().map((m) => text(m.value));
@@ -191,7 +194,7 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
         topic,
         values.map((value, i) => ({ key: `k-${i % 5}`, value })),
       );
-      const c = await recordingConsumer(broker, groupId, topic, async () => {}, 10);
+      const c = await recordingConsumer(broker, groupId, topic, { maxBatchSize: 10 });
       await until('45 messages', () => c.all().length >= 45);
       expect(c.landed.every((batch) => batch.length >= 1 && batch.length <= 10)).toBe(true);
       expect(c.all().map((m) => text(m.value)).sort()).toEqual([...values].sort());
@@ -205,7 +208,7 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
       const batchesFor = async (label: string, fetchWaitMs: number) => {
         const { broker, topic, groupId } = await fresh(label);
         const producer = await producerOn(broker);
-        const c = await recordingConsumer(broker, groupId, topic, async () => {}, 100, fetchWaitMs);
+        const c = await recordingConsumer(broker, groupId, topic, { fetchWaitMs });
         await producer.produce(topic, [{ key: 'k', value: 'ready' }]);
         await c.waitForValue('ready');
         const before = c.landed.length;
@@ -229,7 +232,7 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
         topic,
         Array.from({ length: 6 }, (_, i) => ({ key: 'k', value: `lag-${i}` })),
       );
-      const c = await recordingConsumer(broker, groupId, topic, async () => {}, 2);
+      const c = await recordingConsumer(broker, groupId, topic, { maxBatchSize: 2 });
       await c.waitForValue('lag-5');
       await until('lag 0 after the last commit', () => c.lags.at(-1)?.lag === 0);
       expect(c.lags.every((l) => l.topic === topic && l.partition === 0 && l.lag >= 0)).toBe(true);
@@ -241,9 +244,11 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
       const producer = await producerOn(broker);
       await producer.produce(topic, [{ key: 'k', value: 'fails once' }]);
       let calls = 0;
-      const c = await recordingConsumer(broker, groupId, topic, async () => {
-        calls++;
-        if (calls === 1) throw new Error('handler failed on purpose');
+      const c = await recordingConsumer(broker, groupId, topic, {
+        handle: async () => {
+          calls++;
+          if (calls === 1) throw new Error('handler failed on purpose');
+        },
       });
       const again = await c.waitForValue('fails once');
       expect(calls).toBeGreaterThanOrEqual(2);
@@ -261,11 +266,14 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
       let failing = true;
       // Every third batch fails, after the client has had time to read the batches after it; those
       // read ahead may hold the other partition, which must be read again too.
-      const c = await recordingConsumer(broker, groupId, topic, async () => {
-        if (!failing || ++calls % 3 !== 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        throw new Error('every third batch fails');
-      }, 8);
+      const c = await recordingConsumer(broker, groupId, topic, {
+        maxBatchSize: 8,
+        handle: async () => {
+          if (!failing || ++calls % 3 !== 0) return;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          throw new Error('every third batch fails');
+        },
+      });
       await until('every message landed', () => new Set(c.all().map((m) => text(m.value))).size === values.length);
       expect(new Set(c.all().map((m) => text(m.value)))).toEqual(new Set(values));
       failing = false;
@@ -304,11 +312,13 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
       let started = false;
       let finished = false;
       let abortedDuringBatch = false;
-      const a = await recordingConsumer(broker, groupId, topic, async (_batch, { signal }) => {
-        started = true;
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        abortedDuringBatch = signal.aborted;
-        finished = true;
+      const a = await recordingConsumer(broker, groupId, topic, {
+        handle: async (_batch, { signal }) => {
+          started = true;
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          abortedDuringBatch = signal.aborted;
+          finished = true;
+        },
       });
       await until('the slow batch to start', () => started);
       const t0 = Date.now();
