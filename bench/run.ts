@@ -8,7 +8,6 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBroker, warmUpBroker } from './broker.ts';
-import { warmUpSmallRequests } from './small-request-warm-up.ts';
 import { renderChart } from './chart.ts';
 import { benchCollector } from './collector.ts';
 import { parseArgs, STAGES, type Stage } from './config.ts';
@@ -19,6 +18,7 @@ import { leaveSignalsToCaller } from '../scripts/local-postgres.ts';
 import { buildReport, formatReport, machineInfo, type Measured } from './report.ts';
 import { type BenchServices, startServices } from './services.ts';
 import { benchSink } from './sink.ts';
+import { warmUpSmallRequests } from './small-request-warm-up.ts';
 
 const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
@@ -72,7 +72,14 @@ async function main(): Promise<number> {
     if (runs('collector') || runs('broker') || runs('e2e')) {
       await stage('broker warm-up', () => warmUpBroker(config, s.kafka.brokers));
       measured.warmUp = await stage('broker warm-up, small requests', () =>
-        warmUpSmallRequests(s.kafka.brokers, 'bench-warm-up-small', config.partitions, s.kafka.pid, config.broker.smallRequestWarmUpSeconds, config.collector.connections),
+        warmUpSmallRequests({
+          brokers: s.kafka.brokers,
+          topic: 'bench-warm-up-small',
+          partitions: config.partitions,
+          kafkaPid: s.kafka.pid,
+          seconds: config.broker.smallRequestWarmUpSeconds,
+          senders: config.collector.connections,
+        }),
       );
     }
     if (runs('collector')) {

@@ -22,14 +22,16 @@ const WINDOW_SECONDS = 5;
  * 29 µs of CPU per such message at first and 8 µs a minute later (`npx tsx` scripts, 64 senders),
  * and a collector stage run on the cold paths measured the JIT as much as the collector.
  */
-export async function warmUpSmallRequests(
-  brokers: string,
-  topic: string,
-  partitions: number,
-  kafkaPid: number,
-  seconds: number,
-  senders: number,
-): Promise<SmallRequestWarmUp> {
+export async function warmUpSmallRequests(options: {
+  readonly brokers: string;
+  readonly topic: string;
+  readonly partitions: number;
+  /** Kafka's process, whose CPU per message the progress line shows. */
+  readonly kafkaPid: number;
+  readonly seconds: number;
+  readonly senders: number;
+}): Promise<SmallRequestWarmUp> {
+  const { brokers, topic, partitions, kafkaPid, seconds, senders } = options;
   const config = parseCollectorConfig({ ...process.env, KAFKA_BROKERS: brokers });
   const broker = await nodeBroker(config.kafka, producerSettingsOf(config), silentLogger);
   await broker.ensureTopics([{ name: topic, partitions, replicationFactor: 1 }]);
