@@ -332,9 +332,19 @@ describe('bad input, field by field', () => {
     const bytes = new Uint8Array([...new TextEncoder().encode('{"username":"a'), 0xff, 0xfe, ...new TextEncoder().encode('"}')]);
     const res = await post(bytes);
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: 'body is not valid UTF-8' });
+    expect(await res.json()).toEqual({ error: 'body is not valid UTF-8 (or holds U+FFFD unescaped)' });
     expect(producer.sent).toHaveLength(0);
     await stillServes(post);
+  });
+
+  it('refuses U+FFFD sent as it is, which decoding cannot tell from bad bytes, and takes it escaped', async () => {
+    const { producer, post } = setup();
+    const raw = await post('{"username":"a\uFFFD"}');
+    expect(raw.status).toBe(400);
+    expect(producer.sent).toHaveLength(0);
+    const escaped = await post('{"username":"a\\ufffd"}');
+    expect(escaped.status).toBe(202);
+    expect(JSON.parse(producer.sent[0]!.message.value as string).username).toBe('a\uFFFD');
   });
 
   it('refuses prototype tricks as unknown fields', async () => {

@@ -11,7 +11,7 @@ import type { ClientAddress, ClientKey } from '../lib/client-key.ts';
 import { createEventsRoute } from './events-route.ts';
 import { FixedDeadlines } from '../../shared/fixed-deadlines.ts';
 import { errorHandler, httpError } from '../lib/errors.ts';
-import { kindOf, readCapped } from '../lib/read-body.ts';
+import { hasReplacementCharacter, kindOf, readCappedText } from '../lib/read-body.ts';
 import { type CollectorMetrics, createCollectorMetrics, mountMetrics, type RejectReason, secondsSince } from '../lib/metrics.ts';
 import { mountHealth } from '../lib/readiness.ts';
 import { secureJson } from '../lib/secure-json.ts';
@@ -40,8 +40,6 @@ export interface CollectorDeps {
   readonly now?: () => string;
   readonly newEventId?: () => string;
 }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function reasonForStatus(status: number): RejectReason {
   switch (status) {
@@ -135,13 +133,10 @@ export function createApp(deps: CollectorDeps): Hono {
       if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
         throw refuse(c, 'content_type', 415, { error: 'content-type must be application/json' });
       }
-      const bytes = await readCapped(c.req.raw, MAX_BODY_BYTES);
-      if (bytes === null) throw refuse(c, 'too_large', 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
-      let text: string;
-      try {
-        text = utf8.decode(bytes);
-      } catch {
-        throw refuse(c, 'bad_json', 400, { error: 'body is not valid UTF-8' });
+      const text = await readCappedText(c.req.raw, MAX_BODY_BYTES);
+      if (text === null) throw refuse(c, 'too_large', 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+      if (hasReplacementCharacter(text)) {
+        throw refuse(c, 'bad_json', 400, { error: 'body is not valid UTF-8 (or holds U+FFFD unescaped)' });
       }
       let body: unknown;
       try {

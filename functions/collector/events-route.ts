@@ -17,7 +17,7 @@ import type { ClientAddress, ClientKey } from '../lib/client-key.ts';
 import { limitPerClient } from '../lib/rate-limit.ts';
 import { errorHandler, httpError } from '../lib/errors.ts';
 import type { CollectorMetrics } from '../lib/metrics.ts';
-import { kindOf, readCapped } from '../lib/read-body.ts';
+import { hasReplacementCharacter, kindOf, readCappedText } from '../lib/read-body.ts';
 import { truncateIp } from '../lib/truncate-ip.ts';
 
 /** A batch from the tracker: at most MAX_EVENTS_PER_BATCH events and this many bytes. */
@@ -56,7 +56,6 @@ export interface EventsAnswer {
   readonly rejected: RejectedEvent[];
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const uuid = z.uuid();
 const CONTROL_CHARACTERS = /\p{Cc}/gu;
 
@@ -100,12 +99,13 @@ export function createEventsRoute(deps: EventsRouteDeps): Hono {
     if (!/^(application\/json|text\/plain)\s*(;|$)/i.test(contentType)) {
       throw refuse(415, 'content-type must be application/json');
     }
-    const bytes = await readCapped(c.req.raw, MAX_EVENTS_BODY_BYTES);
-    if (bytes === null) throw refuse(413, `body larger than ${MAX_EVENTS_BODY_BYTES} bytes`);
+    const text = await readCappedText(c.req.raw, MAX_EVENTS_BODY_BYTES);
+    if (text === null) throw refuse(413, `body larger than ${MAX_EVENTS_BODY_BYTES} bytes`);
 
     let body: unknown;
     try {
-      body = JSON.parse(utf8.decode(bytes));
+      if (hasReplacementCharacter(text)) throw new Error('not UTF-8');
+      body = JSON.parse(text);
     } catch {
       throw refuse(400, 'body is not valid UTF-8 JSON');
     }
