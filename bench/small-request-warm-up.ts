@@ -18,9 +18,9 @@ const WINDOW_SECONDS = 5;
  * The collector's traffic, without HTTP: `senders` loops that each produce one cart event through
  * the project's producer (the collector's settings, KAFKA_* passing through) and await its acks=all
  * acknowledgement before the next. Produce requests of a few dozen small messages take paths
- * through the broker that ProducerPerformance's large batches seldom do; a fresh broker spent
- * 29 µs of CPU per such message at first and 8 µs a minute later (`npx tsx` scripts, 64 senders),
- * and a collector stage run on the cold paths measured the JIT as much as the collector.
+ * through the broker that ProducerPerformance's large batches seldom do, and Kafka's JIT compiles
+ * them only under such load: its CPU per message fell four- to fivefold over the first 40 s
+ * (bench/README.md), and a collector stage run on the cold paths measured the JIT as much as the collector.
  */
 export async function warmUpSmallRequests(options: {
   readonly brokers: string;
@@ -44,12 +44,13 @@ export async function warmUpSmallRequests(options: {
   let acknowledged = 0;
   let windowStart = { at: performance.now(), acknowledged: 0, kafkaSeconds: cpuSecondsOf(kafkaPid) };
   const end = performance.now() + seconds * 1000;
+  const summary = () => `${int(acknowledged)} acknowledged; Kafka µs of CPU per message by ${WINDOW_SECONDS} s window: ${perWindow.join(', ')}`;
   const closeWindow = (now: number) => {
     const messages = acknowledged - windowStart.acknowledged;
     const kafkaSeconds = cpuSecondsOf(kafkaPid);
     if (messages > 0) perWindow.push(Math.round(((kafkaSeconds - windowStart.kafkaSeconds) * 1e6) / messages * 10) / 10);
     windowStart = { at: now, acknowledged, kafkaSeconds };
-    progress.update(`${int(acknowledged)} acknowledged; Kafka µs of CPU per message by ${WINDOW_SECONDS} s window: ${perWindow.join(', ')}`);
+    progress.update(summary());
   };
   try {
     await Promise.all(
@@ -66,7 +67,7 @@ export async function warmUpSmallRequests(options: {
   } finally {
     await producer.close();
   }
-  progress.done(`${int(acknowledged)} acknowledged; Kafka µs of CPU per message by ${WINDOW_SECONDS} s window: ${perWindow.join(', ')}`);
+  progress.done(summary());
   if (perWindow.length >= 2 && perWindow.at(-1)! > perWindow.at(-2)! * 1.3) {
     say('broker warm-up: Kafka\'s CPU per message was still moving in the last window (a neighbour, or a JIT still compiling)');
   }

@@ -102,12 +102,13 @@ export function createEventsRoute(deps: EventsRouteDeps): Hono {
     const text = await readCappedText(c.req.raw, MAX_EVENTS_BODY_BYTES);
     if (text === null) throw refuse(413, `body larger than ${MAX_EVENTS_BODY_BYTES} bytes`);
 
+    const notUtf8Json = () => refuse(400, 'body is not valid UTF-8 JSON');
+    if (hasReplacementCharacter(text)) throw notUtf8Json();
     let body: unknown;
     try {
-      if (hasReplacementCharacter(text)) throw new Error('not UTF-8');
       body = JSON.parse(text);
     } catch {
-      throw refuse(400, 'body is not valid UTF-8 JSON');
+      throw notUtf8Json();
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw refuse(400, `body must be a JSON object {"events": [...]}, not ${kindOf(body)}`);
