@@ -12,9 +12,12 @@ type Producer = InstanceType<typeof rdkafka.Producer>;
 
 /** Carried through librdkafka with each message and handed back in its delivery report. */
 interface Delivery {
+  readonly topic: string;
   resolve(): void;
   reject(error: unknown): void;
 }
+
+const refused = (error: unknown, topic: string) => toPortError(error, `produce to ${topic}`);
 
 /**
  * The librdkafka producer itself, not its KafkaJS-compatible layer, whose `send()` costs more CPU
@@ -47,7 +50,7 @@ export async function createConfluentProducer(
     });
     producer.on('delivery-report', (error, report) => {
       const delivery = report.opaque as Delivery;
-      if (error) delivery.reject(error);
+      if (error) delivery.reject(refused(error, delivery.topic));
       else delivery.resolve();
     });
     producer.on('event.error', (error) => logger.warn({ err: error.message, kafka: true }, 'producer client error'));
@@ -86,26 +89,32 @@ export async function createConfluentProducer(
   }
   connection().catch((error: Error) => logger.warn({ err: error.message }, 'broker not reachable yet'));
 
+  /** Settles with the message's delivery report; rejects with a port error. */
   function send(producer: Producer, topic: string, message: OutgoingMessage): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const delivery: Delivery = { resolve, reject };
+      const delivery: Delivery = { topic, resolve, reject };
       const value = typeof message.value === 'string' ? Buffer.from(message.value) : Buffer.from(message.value.buffer, message.value.byteOffset, message.value.byteLength);
       const headers = message.headers ? Object.entries(message.headers).map(([name, text]) => ({ [name]: text })) : undefined;
-      // Throws at once when librdkafka refuses the message (queue full, too large, unknown topic).
-      producer.produce(topic, -1, value, message.key, 0, delivery, headers);
+      try {
+        producer.produce(topic, -1, value, message.key, 0, delivery, headers);
+      } catch (error) {
+        // librdkafka refused the message at once (queue full, too large, unknown topic).
+        reject(refused(error, topic));
+      }
     });
   }
 
+  async function connectAndSend(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    const producer = await connection();
+    await Promise.all(messages.map((message) => send(producer, topic, message)));
+  }
+
   return {
-    async produce(topic: string, messages: readonly OutgoingMessage[]) {
-      // Once connected, librdkafka reconnects by itself: no wait to arm per message.
-      const producer = ready && !closed ? ready : await connection();
-      try {
-        if (messages.length === 1) await send(producer, topic, messages[0]!);
-        else await Promise.all(messages.map((message) => send(producer, topic, message)));
-      } catch (error) {
-        throw toPortError(error, `produce to ${topic}`);
-      }
+    produce(topic: string, messages: readonly OutgoingMessage[]) {
+      // Once connected, librdkafka reconnects by itself: no wait to arm per message, and a cart's
+      // promise is its delivery report's, without an async frame around it.
+      if (ready && !closed) return messages.length === 1 ? send(ready, topic, messages[0]!) : Promise.all(messages.map((message) => send(ready!, topic, message))).then(() => {});
+      return connectAndSend(topic, messages);
     },
     async health(): Promise<BrokerHealth> {
       try {

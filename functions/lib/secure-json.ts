@@ -24,6 +24,8 @@ export interface SecureJson {
   readonly middleware: MiddlewareHandler;
   /** A JSON answer that carries the security headers already. */
   json(body: unknown, status: number): Response;
+  /** Puts the security headers on an answer built elsewhere (an error's, say), unless `json` built it. */
+  secure(response: Response): Response;
 }
 
 /**
@@ -37,12 +39,16 @@ export function secureJson(crossOriginResourcePolicy: CrossOriginResourcePolicy)
   const headers = Object.freeze({ 'content-type': 'application/json', ...security });
   const secured = Object.entries(security);
   const built = new WeakSet<Response>();
+  const secure = (response: Response): Response => {
+    if (!built.has(response)) for (const [name, value] of secured) response.headers.set(name, value);
+    return response;
+  };
   return {
     middleware: async (c, next) => {
       await next();
-      if (built.has(c.res)) return;
-      for (const [name, value] of secured) c.res.headers.set(name, value);
+      secure(c.res);
     },
+    secure,
     json(body, status) {
       const response = new Response(JSON.stringify(body), { status, headers });
       built.add(response);
