@@ -394,6 +394,13 @@ describe('metrics', () => {
         return s.post({ username: 'a' });
       },
     ],
+    [
+      'internal_error',
+      (s: ReturnType<typeof setup>) => {
+        s.producer.failWith = new Error('a bug in the adapter');
+        return s.post({ username: 'a' });
+      },
+    ],
   ])('counts a refusal as received and rejected{reason="%s"}, never acknowledged', async (reason, send) => {
     const s = setup();
     expect((await send(s)).status).toBeGreaterThanOrEqual(400);
@@ -569,11 +576,36 @@ describe('security headers', () => {
     ['a 400', (s: ReturnType<typeof setup>) => s.post({ username: '' })],
     ['a 413', (s: ReturnType<typeof setup>) => s.post({ username: 'a', padding: 'x'.repeat(MAX_BODY_BYTES) })],
     ['a 415', (s: ReturnType<typeof setup>) => s.post({ username: 'a' }, { 'content-type': 'text/html' })],
+    [
+      'a 503',
+      (s: ReturnType<typeof setup>) => {
+        s.producer.failWith = new BrokerUnavailableError('down');
+        return s.post({ username: 'a' });
+      },
+    ],
+    [
+      'a 500',
+      (s: ReturnType<typeof setup>) => {
+        s.producer.failWith = new Error('a bug in the adapter');
+        return s.post({ username: 'a' });
+      },
+    ],
+    [
+      'a 429',
+      async () => {
+        const limited = setup(200, { rateLimitPerMinute: 1, clientKey: () => 'client-a' });
+        await limited.post({ username: 'a' });
+        const res = await limited.post({ username: 'a' });
+        expect(res.status).toBe(429);
+        return res;
+      },
+    ],
     ['a 404', (s: ReturnType<typeof setup>) => s.app.request('/nope')],
     ['/healthz', (s: ReturnType<typeof setup>) => s.app.request('/healthz')],
     ['/metrics', (s: ReturnType<typeof setup>) => s.app.request('/metrics')],
   ])('are on %s', async (_, send) => {
     const res = await send(setup());
+    expect(res.headers.get('x-permitted-cross-domain-policies')).toBe('none');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
