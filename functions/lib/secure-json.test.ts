@@ -31,4 +31,13 @@ describe('secureJson', () => {
     expect(headersOf(other)).toEqual({ ...securityHeaders('same-origin'), 'x-own': 'kept' });
     expect((await app.request('/missing')).headers.get('x-frame-options')).toBe('SAMEORIGIN');
   });
+
+  it('secures an answer built elsewhere, and leaves its own as they are', () => {
+    const secure = secureJson('cross-origin');
+    const error = secure.secure(new Response('{}', { status: 503, headers: { 'retry-after': '1' } }));
+    expect(headersOf(error)).toEqual({ ...securityHeaders('cross-origin'), 'retry-after': '1' });
+    const own = secure.json({ ok: true }, 202);
+    expect(secure.secure(own)).toBe(own);
+    expect(headersOf(own)).toEqual(securityHeaders('cross-origin'));
+  });
 });
