@@ -9,6 +9,7 @@ import { combineRounds } from './collector.ts';
 import { parseArgs } from './config.ts';
 import { cartEventFor, cartRequestFor } from './events.ts';
 import { buildReport, formatReport, machineInfo } from './report.ts';
+import { meterCpu, othersShare } from './rss.ts';
 import { percentile } from './stats.ts';
 
 describe('bench helpers', () => {
@@ -46,6 +47,17 @@ describe('bench helpers', () => {
       ),
     ).toEqual({ records: 1_000_000, recordsPerSec: 180_001, mbPerSec: 39.67, avgLatencyMs: 150.23, p50Ms: 140, p99Ms: 400 });
     expect(parseSummary('77457 records sent, 15395.9 records/sec (3.31 MB/sec), 133.0 ms avg latency, 411.0 ms max latency.')).toBeUndefined();
+  });
+
+  it("meters a process's main thread, a part of the process and not a neighbour", () => {
+    const cpu = meterCpu({ self: { pid: process.pid }, 'its main thread': { pid: process.pid, mainThread: true } });
+    const until = performance.now() + 600;
+    while (performance.now() < until); // busy on this thread alone
+    const use = cpu.stop();
+    expect(use['its main thread']).toBeGreaterThan(0.5);
+    expect(use['its main thread']).toBeLessThanOrEqual(use.self! + 0.02);
+    const targets = { collector: { pid: 1 }, 'its main thread': { pid: 1, mainThread: true } };
+    expect(othersShare({ bench: 0.1, collector: 0.9, 'its main thread': 0.8 }, 1.5, targets)).toBe(0.5);
   });
 
   it('takes nearest-rank percentiles', () => {

@@ -153,8 +153,13 @@ export async function benchCollector(config: BenchConfig, brokers: string, kafka
     const cpuWindows = { ceiling: [] as { use: CpuUse; seconds: number }[], collector: [] as { use: CpuUse; seconds: number }[] };
     for (let round = 1; round <= rounds; round++) {
       for (const [side, child, label, targets] of [
-        ['ceiling', bare, 'ceiling (bare node:http)', { server: { pid: bare.pid } }],
-        ['collector', collector, 'collector', { collector: { pid: collector.pid }, kafka: { pid: kafkaPid } }],
+        ['ceiling', bare, 'ceiling (bare node:http)', { server: { pid: bare.pid }, 'its main thread': { pid: bare.pid, mainThread: true } }],
+        [
+          'collector',
+          collector,
+          'collector',
+          { collector: { pid: collector.pid }, 'its main thread': { pid: collector.pid, mainThread: true }, kafka: { pid: kafkaPid } },
+        ],
       ] as const) {
         const cpu = meterCpu(targets);
         const t0 = performance.now();

@@ -46,10 +46,10 @@ export function watchRss(pid: number, everyMs = 250): RssWatch {
   };
 }
 
-/** utime + stime of a process in seconds; 0 when it is gone. */
-export function cpuSecondsOf(pid: number): number {
+/** utime + stime of a process in seconds (of its main thread alone with `mainThread`); 0 when it is gone. */
+export function cpuSecondsOf(pid: number, mainThread = false): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name (which may hold spaces): state is field 3.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
@@ -78,6 +78,11 @@ export interface CpuTarget {
   readonly pid: number | undefined;
   /** Count the direct children too. */
   readonly tree?: boolean;
+  /**
+   * Count the process's main thread alone (Node's JavaScript thread), as a part of a process named
+   * in another target: it is left out of `others`.
+   */
+  readonly mainThread?: boolean;
 }
 
 /** CPU used during a step, in cores (1.0 = one core busy the whole time), per named process. */
@@ -90,6 +95,12 @@ function machineBusySeconds(): number {
   return (user! + nice! + system! + irq! + softirq! + steal!) / CLOCK_TICKS;
 }
 
+/** The machine's busy cores not in any named process: a main thread is part of its process, not counted again. */
+export function othersShare(use: CpuUse, machine: number, targets: Record<string, CpuTarget>): number {
+  const ours = Object.entries(use).reduce((sum, [name, cores]) => (targets[name]?.mainThread ? sum : sum + cores), 0);
+  return round2(Math.max(0, machine - ours));
+}
+
 /**
  * Per named process (the bench process itself is added as `bench`), plus `machine`: every process
  * on the box, and `others`: machine minus the named ones, that is the neighbours' share (and any
@@ -98,7 +109,7 @@ function machineBusySeconds(): number {
  */
 export function meterCpu(targets: Record<string, CpuTarget>): { stop(): CpuUse } {
   const all: Record<string, CpuTarget> = { bench: { pid: process.pid }, ...targets };
-  const read = (t: CpuTarget) => (t.pid === undefined ? 0 : t.tree ? treeCpuSeconds(t.pid) : cpuSecondsOf(t.pid));
+  const read = (t: CpuTarget) => (t.pid === undefined ? 0 : t.tree ? treeCpuSeconds(t.pid) : cpuSecondsOf(t.pid, t.mainThread));
   const start = Object.fromEntries(Object.entries(all).map(([name, t]) => [name, read(t)]));
   const last = { ...start };
   const sample = () => {
@@ -115,8 +126,7 @@ export function meterCpu(targets: Record<string, CpuTarget>): { stop(): CpuUse }
       const seconds = (performance.now() - t0) / 1000;
       const use = Object.fromEntries(Object.keys(all).map((name) => [name, round2((last[name]! - start[name]!) / seconds)]));
       const machine = round2((machineBusySeconds() - machineStart) / seconds);
-      const ours = Object.values(use).reduce((sum, n) => sum + n, 0);
-      return { ...use, machine, others: round2(Math.max(0, machine - ours)) };
+      return { ...use, machine, others: othersShare(use, machine, all) };
     },
   };
 }
