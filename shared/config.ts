@@ -28,11 +28,14 @@ const brokerList = z
 export const DEFAULT_TOPIC_PARTITIONS = 1;
 
 /**
- * The producer's linger.ms. On 1 partition, 2 ms cut the wait for acks=all from 7–8 to about 5 ms
- * for the same broker CPU as 5 ms on 2 partitions; 1 ms sent more requests than the broker's two
- * shared cores took in time (npm run bench -- --only=collector with KAFKA_LINGER_MS=N).
+ * The producer's linger.ms. Behind HTTP the collector's JS thread waits on acks for part of each
+ * round of carts, so a shorter wait is more carts: 1 ms took 0.50–0.55 × bare node:http against
+ * 0.36–0.46 × for 2 ms, alternating, the wait for acks=all 2.0–2.8 against 2.9–3.3 ms, for Kafka
+ * 0.13–0.16 against 0.10–0.12 cores (npm run bench -- --only=collector with KAFKA_LINGER_MS=N;
+ * README, lever table). An earlier sweep that had favoured 2 ms ran on a broker whose JIT was still
+ * cold and on a collector that used more CPU per cart.
  */
-export const DEFAULT_LINGER_MS = 2;
+export const DEFAULT_LINGER_MS = 1;
 
 /**
  * Longest the broker holds a consumer's fetch for more messages (librdkafka's fetch.wait.max.ms,
