@@ -113,8 +113,10 @@ export async function createConfluentProducer(
     produce(topic: string, messages: readonly OutgoingMessage[]) {
       // Once connected, librdkafka reconnects by itself: no wait to arm per message, and a cart's
       // promise is its delivery report's, without an async frame around it.
-      if (ready && !closed) return messages.length === 1 ? send(ready, topic, messages[0]!) : Promise.all(messages.map((message) => send(ready!, topic, message))).then(() => {});
-      return connectAndSend(topic, messages);
+      if (!ready || closed) return connectAndSend(topic, messages);
+      const producer = ready;
+      if (messages.length === 1) return send(producer, topic, messages[0]!);
+      return Promise.all(messages.map((message) => send(producer, topic, message))).then(() => {});
     },
     async health(): Promise<BrokerHealth> {
       try {
