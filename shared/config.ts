@@ -20,8 +20,8 @@ const brokerList = z
 /**
  * Partitions of the topics the app creates. librdkafka puts one partition in each produce request
  * (confluentinc/librdkafka#1700), so at a shop's rates every further partition is another request
- * per linger window, and the broker's CPU and the wait for acks=all grow with it. With the linger
- * below, 1 partition took 0.33–0.40 × bare node:http against 0.28–0.32 × for 2 partitions and a
+ * per linger window, and the broker's CPU and the wait for acks=all grow with it. With a 2 ms
+ * linger, 1 partition took 0.33–0.40 × bare node:http against 0.28–0.32 × for 2 partitions and a
  * 5 ms linger, alternating (npm run bench -- --only=collector --partitions=N). One consumer of a
  * group reads each partition: raise it to run more consumers than one.
  */

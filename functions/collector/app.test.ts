@@ -4,7 +4,8 @@ import { BrokerUnavailableError } from '../../shared/errors.ts';
 import { topicsFor } from '../../shared/topics.ts';
 import { FakeProducer } from '../lib/fake-producer.ts';
 import { createCollectorMetrics, REJECT_REASONS } from '../lib/metrics.ts';
-import { type CollectorDeps, createApp, MAX_BODY_BYTES } from './app.ts';
+import { type CollectorDeps, createApp } from './app.ts';
+import { MAX_BODY_BYTES } from './cart-route.ts';
 
 const FIXED_TIME = '2026-11-28T01:02:03.456789Z';
 const FIXED_ID = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';

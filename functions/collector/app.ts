@@ -14,8 +14,6 @@ import { secureJson } from '../lib/secure-json.ts';
 import { createCartHandler } from './cart-route.ts';
 import { createEventsRoute } from './events-route.ts';
 
-export { MAX_BODY_BYTES } from './cart-route.ts';
-
 export interface CollectorDeps {
   readonly producer: BrokerProducer;
   readonly topics: Topics;

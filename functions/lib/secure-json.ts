@@ -24,7 +24,7 @@ export interface SecureJson {
   readonly middleware: MiddlewareHandler;
   /** A JSON answer that carries the security headers already. */
   json(body: unknown, status: number): Response;
-  /** Puts the security headers on an answer built elsewhere (an error's, say), unless `json` built it. */
+  /** Puts the security headers on an answer built elsewhere (an error's, say), unless they are on it already. */
   secure(response: Response): Response;
 }
 
@@ -39,8 +39,11 @@ export function secureJson(crossOriginResourcePolicy: CrossOriginResourcePolicy)
   const headers = Object.freeze({ 'content-type': 'application/json', ...security });
   const secured = Object.entries(security);
   const built = new WeakSet<Response>();
+  // An answer secured once (by json, or by onError before the middleware sees it) is not secured again.
   const secure = (response: Response): Response => {
-    if (!built.has(response)) for (const [name, value] of secured) response.headers.set(name, value);
+    if (built.has(response)) return response;
+    for (const [name, value] of secured) response.headers.set(name, value);
+    built.add(response);
     return response;
   };
   return {
