@@ -5,7 +5,7 @@ import { launchOf } from '../scripts/npm-launch.ts';
 import { cartEventSchema, cartRequestSchema } from '../shared/cart-event.ts';
 import { mergeBracket, rowsWeighted } from './bracket.ts';
 import { parseSummary } from './broker.ts';
-import { combineRounds } from './collector.ts';
+import { combineRounds, ratiosByRound } from './collector.ts';
 import { parseArgs } from './config.ts';
 import { cartEventFor, cartRequestFor } from './events.ts';
 import { buildReport, formatReport, machineInfo } from './report.ts';
@@ -86,6 +86,14 @@ describe('bench helpers', () => {
     });
     const combined = combineRounds([round(30_000, 5, 20), round(12_000, 9, 41, { '503': 2 }), round(21_000, 7, 30, { '503': 1 })]);
     expect(combined).toMatchObject({ acceptedPerSec: 7000, accepted: 63_000, p50Ms: 7, p99Ms: 41, otherStatuses: { '503': 3 } });
+  });
+
+  it('gives the ratio of each pair of rounds, the pooled one aside', () => {
+    const round = (accepted: number) => ({ acceptedPerSec: accepted / 3, p50Ms: 1, p99Ms: 2, requests: accepted, accepted, otherStatuses: {}, errors: 0, timeouts: 0 });
+    const collector = [round(15_000), round(9_000), round(12_000)];
+    const ceiling = [round(30_000), round(20_000), round(0)];
+    // Pooled, the first two would be 24,000 / 50,000 = 0.48; round by round they are 0.5 and 0.45.
+    expect(ratiosByRound(collector, ceiling)).toEqual([0.5, 0.45, 0]);
   });
 
   it('merges a reference run before the consumer and one after: rate over both, cores weighted by seconds', () => {

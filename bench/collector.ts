@@ -30,6 +30,16 @@ export interface CollectorResult {
   readonly cpuMsPerEvent: number | undefined;
   readonly ceilingCpuMsPerRequest: number | undefined;
   readonly cpu: { readonly collector: CpuUse; readonly ceiling: CpuUse };
+  /** Each round's collector rate against the ceiling's in the round beside it: how far the machine's noise moves the ratio. */
+  readonly roundRatios: readonly number[];
+}
+
+/** The collector's accepted events against the ceiling's in each pair of rounds, to two decimals. */
+export function ratiosByRound(collector: readonly LoadResult[], ceiling: readonly LoadResult[]): number[] {
+  return collector.map((round, i) => {
+    const beside = ceiling[i]?.accepted ?? 0;
+    return beside > 0 ? Math.round((round.accepted / beside) * 100) / 100 : 0;
+  });
 }
 
 /** Milliseconds of CPU per item, from cores busy over a window. */
@@ -184,6 +194,7 @@ export async function benchCollector(config: BenchConfig, brokers: string, kafka
       cpuMsPerEvent: cpuMsPer(collectorCpu.collector!, seconds, result.accepted),
       ceilingCpuMsPerRequest: cpuMsPer(ceilingCpu.server!, seconds, ceiling.accepted),
       cpu: { collector: collectorCpu, ceiling: ceilingCpu },
+      roundRatios: ratiosByRound(measured.collector, measured.ceiling),
     };
   } finally {
     rss.stop();

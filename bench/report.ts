@@ -67,6 +67,8 @@ export function buildReport(options: {
       ceilingP50Ms: num(collector?.ceiling.p50Ms),
       ceilingP99Ms: num(collector?.ceiling.p99Ms),
       ratioToCeiling: ratio(num(collector?.collector.acceptedPerSec), num(collector?.ceiling.acceptedPerSec)),
+      /** The same ratio round by round (the one above pools the rounds). */
+      roundRatios: collector?.roundRatios ?? null,
       produceAckMeanMs: num(collector?.produceAckMeanMs),
       cpuMsPerEvent: num(collector?.cpuMsPerEvent),
       ceilingCpuMsPerRequest: num(collector?.ceilingCpuMsPerRequest),
@@ -228,7 +230,9 @@ export function formatReport(report: BenchReport): string {
   const cpuMs = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(3)} ms`);
   const cores = (use: Record<string, number> | null | undefined) =>
     use ? Object.entries(use).map(([name, n]) => `${name} ${n.toFixed(2)}`).join(', ') : 'n/a';
+  const rounds = r.collector.roundRatios;
   const cpu = [
+    ...(rounds?.length ? [`Collector against bare node:http round by round: ${rounds.map((n) => n.toFixed(2)).join(', ')} x (the table pools them)`] : []),
     'CPU per item (steadier than rates on a shared machine):',
     `  collector ${cpuMs(r.collector.cpuMsPerEvent)}/event vs bare node:http ${cpuMs(r.collector.ceilingCpuMsPerRequest)}/request`,
     `  consumer ${cpuMs(r.sink.consumerCpuMsPerRow)}/row + Postgres ${cpuMs(r.sink.postgresCpuMsPerRow)}/row;` +
