@@ -8,7 +8,7 @@ import { parseSummary } from './broker.ts';
 import { combineRounds, ratiosByRound } from './collector.ts';
 import { parseArgs } from './config.ts';
 import { cartEventFor, cartRequestFor } from './events.ts';
-import { buildReport, formatReport, machineInfo } from './report.ts';
+import { buildReport, formatReport, machineInfo, times } from './report.ts';
 import { meterCpu, othersShare } from './rss.ts';
 import { percentile } from './stats.ts';
 
@@ -86,6 +86,13 @@ describe('bench helpers', () => {
     });
     const combined = combineRounds([round(30_000, 5, 20), round(12_000, 9, 41, { '503': 2 }), round(21_000, 7, 30, { '503': 1 })]);
     expect(combined).toMatchObject({ acceptedPerSec: 7000, accepted: 63_000, p50Ms: 7, p99Ms: 41, otherStatuses: { '503': 3 } });
+  });
+
+  it('shows a ratio cut to two decimals, so a missed target never reads as met', () => {
+    expect(times(0.499)).toBe('0.49 x');
+    expect(times(0.5)).toBe('0.50 x');
+    expect(times(0.58)).toBe('0.58 x');
+    expect(times(35.47)).toBe('35.47 x');
   });
 
   it('gives the ratio of each pair of rounds, the pooled one aside', () => {

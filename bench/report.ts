@@ -40,6 +40,9 @@ export function machineInfo() {
 }
 
 const num = (n: number | undefined | null): number | null => (n === undefined || n === null || Number.isNaN(n) ? null : n);
+/** A ratio to two decimals, cut rather than rounded: 0.499 shows as 0.49, never as a 0.50 that missed its target. */
+export const times = (r: number): string => `${(Math.floor(r * 100 + 1e-9) / 100).toFixed(2)} x`;
+
 const ratio = (a: number | null, b: number | null): number | null => (a === null || b === null || b === 0 ? null : Math.round((a / b) * 1000) / 1000);
 
 export function buildReport(options: {
@@ -142,7 +145,7 @@ export function buildReport(options: {
   const c = report.collector;
   const s = report.sink;
   const e = report.e2e;
-  const x = (r: number | null) => (r === null ? 'n/a' : `${r.toFixed(2)} x`);
+  const x = (r: number | null) => (r === null ? 'n/a' : times(r));
   const e2eOk = e2e ? e2e.rateHeld && e2e.missing === 0 : false;
   report.targets = [
     check('collector vs bare node:http', x(c.ratioToCeiling), `>= ${TARGETS.collectorVsCeiling} x`, c.ratioToCeiling === null ? null : c.ratioToCeiling / TARGETS.collectorVsCeiling),
@@ -188,7 +191,7 @@ export function formatReport(report: BenchReport): string {
       'collector POST /api/cart',
       `${fmt(r.collector.eventsPerSec)} events/s, p50 ${ms(r.collector.p50Ms)}, p99 ${ms(r.collector.p99Ms)}`,
       `bare node:http ${fmt(r.collector.ceilingPerSec)}/s (p50 ${ms(r.collector.ceilingP50Ms)}, p99 ${ms(r.collector.ceilingP99Ms)})`,
-      r.collector.ratioToCeiling === null ? 'n/a' : `${r.collector.ratioToCeiling.toFixed(2)} x`,
+      r.collector.ratioToCeiling === null ? 'n/a' : times(r.collector.ratioToCeiling),
     ],
     [
       'broker (ProducerPerformance)',
@@ -200,7 +203,7 @@ export function formatReport(report: BenchReport): string {
       'sink consumer (COPY per batch)',
       `${fmt(r.sink.rowsPerSec)} rows/s (${fmt(r.sink.rows)} rows, mean batch ${fmt(r.sink.meanBatch)})`,
       `COPY ${fmt(r.sink.copyRowsPerSec)} rows/s${r.sink.copyRunsPerSec ? ` (${beforeAfter(r.sink.copyRunsPerSec)})` : ''}`,
-      r.sink.ratioToCopy === null ? 'n/a' : `${r.sink.ratioToCopy.toFixed(2)} x`,
+      r.sink.ratioToCopy === null ? 'n/a' : times(r.sink.ratioToCopy),
     ],
     [
       'sink floor (row per message)',
