@@ -92,7 +92,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         stages,
         partitions,
-        collector: { connections, warmupSeconds: 2, rounds: 8, roundSeconds: 3 },
+        collector: { connections, warmupSeconds: 8, rounds: 8, roundSeconds: 3 },
         broker: { records: 1_000_000, smallRequestWarmUpSeconds: 45 },
         sink: { events: 1_000_000, floorEvents: 20_000, consumerMaxBatch },
         e2e: { ratePerSecond: 2000, durationSeconds: 20 },
