@@ -100,7 +100,7 @@ describe('bench helpers', () => {
     const collector = [round(15_000), round(9_000), round(12_000)];
     const ceiling = [round(30_000), round(20_000), round(0)];
     // Pooled, the first two would be 24,000 / 50,000 = 0.48; round by round they are 0.5 and 0.45.
-    expect(ratiosByRound(collector, ceiling)).toEqual([0.5, 0.45, 0]);
+    expect(ratiosByRound(collector, ceiling)).toEqual([0.5, 0.45, null]);
   });
 
   it('merges a reference run before the consumer and one after: rate over both, cores weighted by seconds', () => {

@@ -31,14 +31,14 @@ export interface CollectorResult {
   readonly ceilingCpuMsPerRequest: number | undefined;
   readonly cpu: { readonly collector: CpuUse; readonly ceiling: CpuUse };
   /** Each round's collector rate against the ceiling's in the round beside it: how far the machine's noise moves the ratio. */
-  readonly roundRatios: readonly number[];
+  readonly roundRatios: readonly (number | null)[];
 }
 
-/** The collector's accepted events against the ceiling's in each pair of rounds, to two decimals. */
-export function ratiosByRound(collector: readonly LoadResult[], ceiling: readonly LoadResult[]): number[] {
+/** The collector's accepted events against the ceiling's in each pair of rounds, to two decimals; null where the ceiling answered nothing. */
+export function ratiosByRound(collector: readonly LoadResult[], ceiling: readonly LoadResult[]): (number | null)[] {
   return collector.map((round, i) => {
     const beside = ceiling[i]?.accepted ?? 0;
-    return beside > 0 ? Math.round((round.accepted / beside) * 100) / 100 : 0;
+    return beside > 0 ? Math.round((round.accepted / beside) * 100) / 100 : null;
   });
 }
 

@@ -235,7 +235,7 @@ export function formatReport(report: BenchReport): string {
     use ? Object.entries(use).map(([name, n]) => `${name} ${n.toFixed(2)}`).join(', ') : 'n/a';
   const rounds = r.collector.roundRatios;
   const cpu = [
-    ...(rounds?.length ? [`Collector against bare node:http round by round: ${rounds.map((n) => n.toFixed(2)).join(', ')} x (the table pools them)`] : []),
+    ...(rounds?.length ? [`Collector against bare node:http round by round: ${rounds.map((n) => (n === null ? 'n/a' : n.toFixed(2))).join(', ')} x (the table pools them)`] : []),
     'CPU per item (steadier than rates on a shared machine):',
     `  collector ${cpuMs(r.collector.cpuMsPerEvent)}/event vs bare node:http ${cpuMs(r.collector.ceilingCpuMsPerRequest)}/request`,
     `  consumer ${cpuMs(r.sink.consumerCpuMsPerRow)}/row + Postgres ${cpuMs(r.sink.postgresCpuMsPerRow)}/row;` +
