@@ -9,7 +9,7 @@ import { combineRounds, ratiosByRound } from './collector.ts';
 import { parseArgs } from './config.ts';
 import { cartEventFor, cartRequestFor } from './events.ts';
 import { buildReport, formatReport, machineInfo, times } from './report.ts';
-import { meterCpu, othersShare } from './rss.ts';
+import { meterCpu, othersShare, runQueueSecondsOf, waitingName } from './rss.ts';
 import { percentile } from './stats.ts';
 
 describe('bench helpers', () => {
@@ -56,8 +56,29 @@ describe('bench helpers', () => {
     const use = cpu.stop();
     expect(use['its main thread']).toBeGreaterThan(0.5);
     expect(use['its main thread']).toBeLessThanOrEqual(use.self! + 0.02);
+    // Busy plus waiting for a core cannot exceed the time that passed.
+    expect(use[waitingName('its main thread')]).toBeGreaterThanOrEqual(0);
+    expect(use['its main thread']! + use[waitingName('its main thread')]!).toBeLessThanOrEqual(1.05);
+    expect(use[waitingName('self')]).toBeUndefined();
     const targets = { collector: { pid: 1 }, 'its main thread': { pid: 1, mainThread: true } };
     expect(othersShare({ bench: 0.1, collector: 0.9, 'its main thread': 0.8 }, 1.5, targets)).toBe(0.5);
+  });
+
+  it('reads how long a main thread waited for a core: two thirds of the time for three busy processes on one core', async () => {
+    const { spawn } = await import('node:child_process');
+    const spin = 'const t = Date.now() + 5000; while (Date.now() < t);';
+    const pinned = [0, 1, 2].map(() => spawn('taskset', ['-c', '0', process.execPath, '-e', spin]));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Each ran about 0.5 s and waited about 1 s: a reading of the time run instead would fail here.
+      const waited = pinned.map((child) => runQueueSecondsOf(child.pid!)!);
+      for (const seconds of waited) expect(seconds).toBeGreaterThan(0.7);
+      for (const seconds of waited) expect(seconds).toBeLessThan(1.6);
+    } finally {
+      for (const child of pinned) child.kill('SIGKILL');
+    }
+    expect(runQueueSecondsOf(process.pid)).toBeGreaterThanOrEqual(0);
+    expect(runQueueSecondsOf(2 ** 30)).toBeUndefined();
   });
 
   it('takes nearest-rank percentiles', () => {

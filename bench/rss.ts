@@ -85,6 +85,23 @@ export interface CpuTarget {
   readonly mainThread?: boolean;
 }
 
+/**
+ * Seconds a process's main thread has spent runnable but waiting for a core (the scheduler's run
+ * delay, `/proc/<pid>/task/<pid>/schedstat`); undefined where the kernel does not keep it.
+ */
+export function runQueueSecondsOf(pid: number): number | undefined {
+  try {
+    const [, waitNs] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ');
+    const seconds = Number(waitNs) / 1e9;
+    return Number.isFinite(seconds) ? seconds : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Names the share of a main thread's time spent waiting for a core, beside its busy share. */
+export const waitingName = (mainThread: string): string => `${mainThread} waiting for a core`;
+
 /** CPU used during a step, in cores (1.0 = one core busy the whole time), per named process. */
 export type CpuUse = Record<string, number>;
 
@@ -117,6 +134,9 @@ export function meterCpu(targets: Record<string, CpuTarget>): { stop(): CpuUse }
   };
   const timer = setInterval(sample, 500);
   timer.unref();
+  // A main thread that is not busy is either idle or runnable with no core free: the second says the machine, not the work, held it back.
+  const waited = Object.entries(all).filter(([, t]) => t.mainThread && t.pid !== undefined);
+  const waitStart = waited.map(([, t]) => runQueueSecondsOf(t.pid!));
   const machineStart = machineBusySeconds();
   const t0 = performance.now();
   return {
@@ -126,7 +146,14 @@ export function meterCpu(targets: Record<string, CpuTarget>): { stop(): CpuUse }
       const seconds = (performance.now() - t0) / 1000;
       const use = Object.fromEntries(Object.keys(all).map((name) => [name, round2((last[name]! - start[name]!) / seconds)]));
       const machine = round2((machineBusySeconds() - machineStart) / seconds);
-      return { ...use, machine, others: othersShare(use, machine, all) };
+      const withWaits: CpuUse = {};
+      for (const [name, cores] of Object.entries(use)) {
+        withWaits[name] = cores;
+        const i = waited.findIndex(([waitedName]) => waitedName === name);
+        const end = i < 0 ? undefined : runQueueSecondsOf(waited[i]![1].pid!);
+        if (end !== undefined && waitStart[i] !== undefined) withWaits[waitingName(name)] = round2((end - waitStart[i]!) / seconds);
+      }
+      return { ...withWaits, machine, others: othersShare(use, machine, all) };
     },
   };
 }
