@@ -135,8 +135,11 @@ export function meterCpu(targets: Record<string, CpuTarget>): { stop(): CpuUse }
   const timer = setInterval(sample, 500);
   timer.unref();
   // A main thread that is not busy is either idle or runnable with no core free: the second says the machine, not the work, held it back.
-  const waited = Object.entries(all).filter(([, t]) => t.mainThread && t.pid !== undefined);
-  const waitStart = waited.map(([, t]) => runQueueSecondsOf(t.pid!));
+  const waitStart = new Map<string, number>();
+  for (const [name, t] of Object.entries(all)) {
+    const at = t.mainThread && t.pid !== undefined ? runQueueSecondsOf(t.pid) : undefined;
+    if (at !== undefined) waitStart.set(name, at);
+  }
   const machineStart = machineBusySeconds();
   const t0 = performance.now();
   return {
@@ -149,9 +152,9 @@ export function meterCpu(targets: Record<string, CpuTarget>): { stop(): CpuUse }
       const withWaits: CpuUse = {};
       for (const [name, cores] of Object.entries(use)) {
         withWaits[name] = cores;
-        const i = waited.findIndex(([waitedName]) => waitedName === name);
-        const end = i < 0 ? undefined : runQueueSecondsOf(waited[i]![1].pid!);
-        if (end !== undefined && waitStart[i] !== undefined) withWaits[waitingName(name)] = round2((end - waitStart[i]!) / seconds);
+        const from = waitStart.get(name);
+        const to = from === undefined ? undefined : runQueueSecondsOf(all[name]!.pid!);
+        if (to !== undefined) withWaits[waitingName(name)] = round2((to - from!) / seconds);
       }
       return { ...withWaits, machine, others: othersShare(use, machine, all) };
     },
