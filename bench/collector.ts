@@ -5,6 +5,7 @@ import type { BenchConfig } from './config.ts';
 import { cartRequestFor } from './events.ts';
 import { histogramMean, metricsDelta, scrapeMetrics } from './metrics-scrape.ts';
 import { int, say, status } from './progress.ts';
+import { ratio } from './stats.ts';
 import { type CpuUse, meterCpu, watchRss } from './rss.ts';
 
 export interface LoadResult {
@@ -34,12 +35,9 @@ export interface CollectorResult {
   readonly roundRatios: readonly (number | null)[];
 }
 
-/** The collector's accepted events against the ceiling's in each pair of rounds, to two decimals; null where the ceiling answered nothing. */
+/** The collector's accepted events against the ceiling's in each pair of rounds; null where the ceiling answered nothing. */
 export function ratiosByRound(collector: readonly LoadResult[], ceiling: readonly LoadResult[]): (number | null)[] {
-  return collector.map((round, i) => {
-    const beside = ceiling[i]?.accepted ?? 0;
-    return beside > 0 ? Math.round((round.accepted / beside) * 100) / 100 : null;
-  });
+  return collector.map((round, i) => ratio(round.accepted, ceiling[i]?.accepted ?? null));
 }
 
 /** Milliseconds of CPU per item, from cores busy over a window. */

@@ -5,6 +5,7 @@ import { type BenchConfig, TARGETS } from './config.ts';
 import type { E2eResult } from './e2e.ts';
 import { machineLoad } from './rss.ts';
 import type { SinkResult } from './sink.ts';
+import { ratio } from './stats.ts';
 import type { SmallRequestWarmUp } from './small-request-warm-up.ts';
 
 export interface Measured {
@@ -42,8 +43,8 @@ export function machineInfo() {
 const num = (n: number | undefined | null): number | null => (n === undefined || n === null || Number.isNaN(n) ? null : n);
 /** A ratio to two decimals, cut rather than rounded: 0.499 shows as 0.49, never as a 0.50 that missed its target. */
 export const times = (r: number): string => `${(Math.floor(r * 100 + 1e-9) / 100).toFixed(2)} x`;
+const timesOrNa = (r: number | null): string => (r === null ? 'n/a' : times(r));
 
-const ratio = (a: number | null, b: number | null): number | null => (a === null || b === null || b === 0 ? null : Math.round((a / b) * 1000) / 1000);
 
 export function buildReport(options: {
   config: BenchConfig;
@@ -145,12 +146,11 @@ export function buildReport(options: {
   const c = report.collector;
   const s = report.sink;
   const e = report.e2e;
-  const x = (r: number | null) => (r === null ? 'n/a' : times(r));
   const e2eOk = e2e ? e2e.rateHeld && e2e.missing === 0 : false;
   report.targets = [
-    check('collector vs bare node:http', x(c.ratioToCeiling), `>= ${TARGETS.collectorVsCeiling} x`, c.ratioToCeiling === null ? null : c.ratioToCeiling / TARGETS.collectorVsCeiling),
-    check('consumer vs COPY', x(s.ratioToCopy), `>= ${TARGETS.sinkVsCopy} x`, s.ratioToCopy === null ? null : s.ratioToCopy / TARGETS.sinkVsCopy),
-    check('consumer vs row-per-message', x(s.ratioToFloor), `>= ${TARGETS.sinkVsFloor} x`, s.ratioToFloor === null ? null : s.ratioToFloor / TARGETS.sinkVsFloor),
+    check('collector vs bare node:http', timesOrNa(c.ratioToCeiling), `>= ${TARGETS.collectorVsCeiling} x`, c.ratioToCeiling === null ? null : c.ratioToCeiling / TARGETS.collectorVsCeiling),
+    check('consumer vs COPY', timesOrNa(s.ratioToCopy), `>= ${TARGETS.sinkVsCopy} x`, s.ratioToCopy === null ? null : s.ratioToCopy / TARGETS.sinkVsCopy),
+    check('consumer vs row-per-message', timesOrNa(s.ratioToFloor), `>= ${TARGETS.sinkVsFloor} x`, s.ratioToFloor === null ? null : s.ratioToFloor / TARGETS.sinkVsFloor),
     check(
       `e2e p99 at ${config.e2e.ratePerSecond}/s`,
       e.p99Ms === null ? 'n/a' : `${e.p99Ms} ms${e2e && !e2eOk ? ` (only ${e2e.acceptedPerSec}/s held)` : ''}`,
@@ -191,7 +191,7 @@ export function formatReport(report: BenchReport): string {
       'collector POST /api/cart',
       `${fmt(r.collector.eventsPerSec)} events/s, p50 ${ms(r.collector.p50Ms)}, p99 ${ms(r.collector.p99Ms)}`,
       `bare node:http ${fmt(r.collector.ceilingPerSec)}/s (p50 ${ms(r.collector.ceilingP50Ms)}, p99 ${ms(r.collector.ceilingP99Ms)})`,
-      r.collector.ratioToCeiling === null ? 'n/a' : times(r.collector.ratioToCeiling),
+      timesOrNa(r.collector.ratioToCeiling),
     ],
     [
       'broker (ProducerPerformance)',
@@ -203,7 +203,7 @@ export function formatReport(report: BenchReport): string {
       'sink consumer (COPY per batch)',
       `${fmt(r.sink.rowsPerSec)} rows/s (${fmt(r.sink.rows)} rows, mean batch ${fmt(r.sink.meanBatch)})`,
       `COPY ${fmt(r.sink.copyRowsPerSec)} rows/s${r.sink.copyRunsPerSec ? ` (${beforeAfter(r.sink.copyRunsPerSec)})` : ''}`,
-      r.sink.ratioToCopy === null ? 'n/a' : times(r.sink.ratioToCopy),
+      timesOrNa(r.sink.ratioToCopy),
     ],
     [
       'sink floor (row per message)',

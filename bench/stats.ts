@@ -7,3 +7,7 @@ export function percentile(samples: readonly number[], p: number): number {
 }
 
 export const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/** a / b to three decimals; null when either is unknown or b is 0. */
+export const ratio = (a: number | null, b: number | null): number | null =>
+  a === null || b === null || b === 0 ? null : Math.round((a / b) * 1000) / 1000;
