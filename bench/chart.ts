@@ -31,7 +31,8 @@ function bars(report: BenchReport): Bar[] {
   const msText = (v: number) => `${Math.round(v).toLocaleString('en-US')} ms`;
   const p1 = `Collector: accepted events/s, ${r.config.collector.connections} connections`;
   add(p1, '~s', 'collector', r.collector.eventsPerSec, 'measured', perSec);
-  add(p1, '~s', 'bare node:http', r.collector.ceilingPerSec, 'ceiling', perSec);
+  add(p1, '~s', "bare node:http, the collector's answer", r.collector.ceilingPerSec, 'ceiling', perSec);
+  add(p1, '~s', 'bare node:http, a minimal answer', r.collector.minimalAnswerCeilingPerSec, 'ceiling', perSec);
   add(p1, '~s', 'Kafka ProducerPerformance', r.broker.ceilingPerSec, 'ceiling', perSec);
   const p2 = 'Sink: rows/s into Postgres';
   add(p2, '~s', 'consumer (COPY per batch)', r.sink.rowsPerSec, 'measured', perSec);

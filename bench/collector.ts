@@ -23,14 +23,17 @@ export interface LoadResult {
 
 export interface CollectorResult {
   readonly collector: LoadResult;
+  /** Bare node:http answering as the collector does (its headers, a body of its length). */
   readonly ceiling: LoadResult;
+  /** Bare node:http answering with a content type and a short body only: the ceiling until 2026-12-06. */
+  readonly minimalAnswerCeiling: LoadResult;
   readonly collectorRssMB: number;
   /** Mean time from produce() to the broker's acks=all acknowledgement, inside the collector. */
   readonly produceAckMeanMs: number | undefined;
   /** CPU time the collector process spent per accepted event: steadier than rates on a busy machine. */
   readonly cpuMsPerEvent: number | undefined;
   readonly ceilingCpuMsPerRequest: number | undefined;
-  readonly cpu: { readonly collector: CpuUse; readonly ceiling: CpuUse };
+  readonly cpu: { readonly collector: CpuUse; readonly ceiling: CpuUse; readonly minimalAnswerCeiling: CpuUse };
   /** Each round's collector rate against the ceiling's in the round beside it: how far the machine's noise moves the ratio. */
   readonly roundRatios: readonly (number | null)[];
 }
@@ -135,15 +138,21 @@ function combineCpu(windows: readonly { readonly use: CpuUse; readonly seconds: 
 }
 
 /**
- * The collector child against a bare node:http child under the same load, in alternating rounds:
+ * The collector child against bare node:http children under the same load, in alternating rounds:
  * this machine's speed drifts by half within minutes, and rounds side by side keep the ratio honest.
+ * One ceiling answers as the collector does, the other with a minimal answer (ceiling-answer.ts).
  */
 export async function benchCollector(config: BenchConfig, brokers: string, kafkaPid: number): Promise<CollectorResult> {
   const { connections, rounds, roundSeconds, warmupSeconds } = config.collector;
-  say(`collector: ${connections} connections, ${rounds} rounds of ${roundSeconds}s each against bare node:http, alternating (after ${warmupSeconds}s warm-up)`);
+  say(
+    `collector: ${connections} connections, ${rounds} rounds of ${roundSeconds}s each against bare node:http answering as it does ` +
+      `and with a minimal answer, alternating (after ${warmupSeconds}s warm-up)`,
+  );
 
   const barePort = await freePort();
-  const bare = spawnNode('bare node:http', 'bench/bare-http-server.ts', { PORT: String(barePort) }, barePort);
+  const bare = spawnNode('bare node:http', 'bench/bare-http-server.ts', { PORT: String(barePort), ANSWER: 'collector' }, barePort);
+  const minimalPort = await freePort();
+  const minimal = spawnNode('bare node:http, minimal answer', 'bench/bare-http-server.ts', { PORT: String(minimalPort), ANSWER: 'minimal' }, minimalPort);
   const port = await freePort();
   const collector = spawnNode(
     'collector',
@@ -153,12 +162,15 @@ export async function benchCollector(config: BenchConfig, brokers: string, kafka
   );
   const rss = watchRss(collector.pid);
   try {
-    await Promise.all([bare.waitFor('/healthz'), collector.waitFor('/readyz')]);
+    await Promise.all([bare.waitFor('/healthz'), minimal.waitFor('/healthz'), collector.waitFor('/readyz')]);
     await hammer(bare.url, 'ceiling (bare node:http) warm-up', connections, warmupSeconds);
     await hammer(collector.url, 'collector warm-up', connections, warmupSeconds);
+    await hammer(minimal.url, 'bare node:http, minimal answer, warm-up', connections, warmupSeconds);
     const before = await scrapeMetrics(collector.url);
-    const measured = { ceiling: [] as (LoadResult & { seconds: number })[], collector: [] as (LoadResult & { seconds: number })[] };
-    const cpuWindows = { ceiling: [] as { use: CpuUse; seconds: number }[], collector: [] as { use: CpuUse; seconds: number }[] };
+    type Rounds = (LoadResult & { seconds: number })[];
+    type Windows = { use: CpuUse; seconds: number }[];
+    const measured = { ceiling: [] as Rounds, collector: [] as Rounds, minimal: [] as Rounds };
+    const cpuWindows = { ceiling: [] as Windows, collector: [] as Windows, minimal: [] as Windows };
     for (let round = 1; round <= rounds; round++) {
       for (const [side, child, label, targets] of [
         ['ceiling', bare, 'ceiling (bare node:http)', { server: { pid: bare.pid }, 'its main thread': { pid: bare.pid, mainThread: true } }],
@@ -168,6 +180,7 @@ export async function benchCollector(config: BenchConfig, brokers: string, kafka
           'collector',
           { collector: { pid: collector.pid }, 'its main thread': { pid: collector.pid, mainThread: true }, kafka: { pid: kafkaPid } },
         ],
+        ['minimal', minimal, 'bare node:http, minimal answer', { server: { pid: minimal.pid } }],
       ] as const) {
         const cpu = meterCpu(targets);
         const t0 = performance.now();
@@ -180,22 +193,27 @@ export async function benchCollector(config: BenchConfig, brokers: string, kafka
     const metrics = metricsDelta(before, await scrapeMetrics(collector.url));
     const result = combineRounds(measured.collector);
     const ceiling = combineRounds(measured.ceiling);
+    const minimalAnswerCeiling = combineRounds(measured.minimal);
     const collectorCpu = combineCpu(cpuWindows.collector);
     const ceilingCpu = combineCpu(cpuWindows.ceiling);
     const seconds = rounds * roundSeconds;
-    say(`collector ${int(result.acceptedPerSec)}/s against bare node:http ${int(ceiling.acceptedPerSec)}/s over ${rounds} rounds`);
+    say(
+      `collector ${int(result.acceptedPerSec)}/s against bare node:http ${int(ceiling.acceptedPerSec)}/s ` +
+        `(minimal answer: ${int(minimalAnswerCeiling.acceptedPerSec)}/s) over ${rounds} rounds`,
+    );
     return {
       collector: result,
       ceiling,
+      minimalAnswerCeiling,
       collectorRssMB: rss.stop(),
       produceAckMeanMs: histogramMean(metrics, 'clickstream_produce_seconds', 1000),
       cpuMsPerEvent: cpuMsPer(collectorCpu.collector!, seconds, result.accepted),
       ceilingCpuMsPerRequest: cpuMsPer(ceilingCpu.server!, seconds, ceiling.accepted),
-      cpu: { collector: collectorCpu, ceiling: ceilingCpu },
+      cpu: { collector: collectorCpu, ceiling: ceilingCpu, minimalAnswerCeiling: combineCpu(cpuWindows.minimal) },
       roundRatios: ratiosByRound(measured.collector, measured.ceiling),
     };
   } finally {
     rss.stop();
-    await Promise.all([collector.stop(), bare.stop()]);
+    await Promise.all([collector.stop(), bare.stop(), minimal.stop()]);
   }
 }

@@ -71,6 +71,9 @@ export function buildReport(options: {
       ceilingP50Ms: num(collector?.ceiling.p50Ms),
       ceilingP99Ms: num(collector?.ceiling.p99Ms),
       ratioToCeiling: ratio(num(collector?.collector.acceptedPerSec), num(collector?.ceiling.acceptedPerSec)),
+      /** Bare node:http answering with a content type and a short body only, as the ceiling did until 2026-12-06. */
+      minimalAnswerCeilingPerSec: num(collector?.minimalAnswerCeiling.acceptedPerSec),
+      ratioToMinimalAnswerCeiling: ratio(num(collector?.collector.acceptedPerSec), num(collector?.minimalAnswerCeiling.acceptedPerSec)),
       /** The same ratio round by round (the one above pools the rounds). */
       roundRatios: collector?.roundRatios ?? null,
       produceAckMeanMs: num(collector?.produceAckMeanMs),
@@ -190,8 +193,9 @@ export function formatReport(report: BenchReport): string {
     [
       'collector POST /api/cart',
       `${fmt(r.collector.eventsPerSec)} events/s, p50 ${ms(r.collector.p50Ms)}, p99 ${ms(r.collector.p99Ms)}`,
-      `bare node:http ${fmt(r.collector.ceilingPerSec)}/s (p50 ${ms(r.collector.ceilingP50Ms)}, p99 ${ms(r.collector.ceilingP99Ms)})`,
-      timesOrNa(r.collector.ratioToCeiling),
+      `bare node:http ${fmt(r.collector.ceilingPerSec)}/s (p50 ${ms(r.collector.ceilingP50Ms)}, p99 ${ms(r.collector.ceilingP99Ms)}); ` +
+        `with a minimal answer ${fmt(r.collector.minimalAnswerCeilingPerSec)}/s`,
+      `${timesOrNa(r.collector.ratioToCeiling)} (${timesOrNa(r.collector.ratioToMinimalAnswerCeiling)})`,
     ],
     [
       'broker (ProducerPerformance)',
@@ -244,6 +248,7 @@ export function formatReport(report: BenchReport): string {
     `Cores busy (of ${m.cores}; "machine" counts every process on the box, neighbours included):`,
     `  collector run: ${cores(r.collector.cpuCores?.collector)}`,
     `  bare node:http run: ${cores(r.collector.cpuCores?.ceiling)}`,
+    `  bare node:http, minimal answer, run: ${cores(r.collector.cpuCores?.minimalAnswerCeiling)}`,
     `  ProducerPerformance: ${cores(r.broker.cpuCores)}`,
     `  consumer drain: ${cores(r.sink.cpuCores)}`,
     `  COPY: ${cores(r.sink.copyCpuCores)}`,
