@@ -31,8 +31,8 @@ function bars(report: BenchReport): Bar[] {
   const msText = (v: number) => `${Math.round(v).toLocaleString('en-US')} ms`;
   const p1 = `Collector: accepted events/s, ${r.config.collector.connections} connections`;
   add(p1, '~s', 'collector', r.collector.eventsPerSec, 'measured', perSec);
-  add(p1, '~s', "bare node:http, the collector's answer", r.collector.ceilingPerSec, 'ceiling', perSec);
-  add(p1, '~s', 'bare node:http, a minimal answer', r.collector.minimalAnswerCeilingPerSec, 'ceiling', perSec);
+  add(p1, '~s', 'bare node:http, same answer', r.collector.ceilingPerSec, 'ceiling', perSec);
+  add(p1, '~s', 'bare node:http, minimal answer', r.collector.minimalAnswerCeilingPerSec, 'ceiling', perSec);
   add(p1, '~s', 'Kafka ProducerPerformance', r.broker.ceilingPerSec, 'ceiling', perSec);
   const p2 = 'Sink: rows/s into Postgres';
   add(p2, '~s', 'consumer (COPY per batch)', r.sink.rowsPerSec, 'measured', perSec);
@@ -88,7 +88,7 @@ function spec(report: BenchReport): vl.TopLevelSpec {
         scale: { domain: [0, (targets ? TARGET_AXIS_MAX : max) * 1.4], nice: false },
         axis: { format: values[0]!.format, tickCount: 5 },
       };
-      const y = { field: 'label', type: 'nominal' as const, sort: null, title: null, axis: { labelLimit: 260 } };
+      const y = { field: 'label', type: 'nominal' as const, sort: null, title: null, axis: { labelLimit: 300 } };
       const rule = targets
         ? [{ data: { values: [{ one: 1 }] }, mark: { type: 'rule' as const, strokeDash: [4, 3], color: '#555' }, encoding: { x: { field: 'one', type: 'quantitative' as const } } }]
         : [];
