@@ -92,5 +92,18 @@ export function fastCartEvent(value: unknown): CartEvent | undefined {
   if (typeof eventId !== 'string' || !UUID.test(eventId)) return undefined;
   if (!isCanonicalTimestamp(createdAt) || !isCanonicalUsername(username)) return undefined;
   const options = selectionOf(value);
-  return options && { type: 'add_to_cart', eventId, createdAt, username, ...options };
+  if (!options) return undefined;
+  // Field by field, as the collector builds its event: the spread cost the consumer's per-message
+  // path (decode, row, COPY line) about 0.15 µs of its 2.6–2.8 µs (micro-benchmark; README, lever table).
+  return {
+    type: 'add_to_cart',
+    eventId,
+    createdAt,
+    username,
+    category: options.category,
+    gender: options.gender,
+    style: options.style,
+    size: options.size,
+    hexColor: options.hexColor,
+  };
 }
