@@ -42,9 +42,9 @@ export function machineInfo() {
 
 const num = (n: number | undefined | null): number | null => (n === undefined || n === null || Number.isNaN(n) ? null : n);
 /** A ratio to two decimals, cut rather than rounded: 0.499 shows as 0.49, never as a 0.50 that missed its target. */
-export const times = (r: number): string => `${(Math.floor(r * 100 + 1e-9) / 100).toFixed(2)} x`;
+const cut2 = (r: number): string => (Math.floor(r * 100 + 1e-9) / 100).toFixed(2);
+export const times = (r: number): string => `${cut2(r)} x`;
 const timesOrNa = (r: number | null): string => (r === null ? 'n/a' : times(r));
-
 
 export function buildReport(options: {
   config: BenchConfig;
@@ -239,7 +239,7 @@ export function formatReport(report: BenchReport): string {
     use ? Object.entries(use).map(([name, n]) => `${name} ${n.toFixed(2)}`).join(', ') : 'n/a';
   const rounds = r.collector.roundRatios;
   const cpu = [
-    ...(rounds?.length ? [`Collector against bare node:http round by round: ${rounds.map((n) => (n === null ? 'n/a' : n.toFixed(2))).join(', ')} x (the table pools them)`] : []),
+    ...(rounds?.length ? [`Collector against bare node:http round by round: ${rounds.map((n) => (n === null ? 'n/a' : cut2(n))).join(', ')} x (the table pools them)`] : []),
     'CPU per item (steadier than rates on a shared machine):',
     `  collector ${cpuMs(r.collector.cpuMsPerEvent)}/event vs bare node:http ${cpuMs(r.collector.ceilingCpuMsPerRequest)}/request`,
     `  consumer ${cpuMs(r.sink.consumerCpuMsPerRow)}/row + Postgres ${cpuMs(r.sink.postgresCpuMsPerRow)}/row;` +
