@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { launchOf } from '../scripts/npm-launch.ts';
 import { cartEventSchema, cartRequestSchema } from '../shared/cart-event.ts';
+import { fastCartEventFromText } from '../shared/cart-text-fast-path.ts';
 import { mergeBracket, rowsWeighted } from './bracket.ts';
 import { parseSummary } from './broker.ts';
 import { combineRounds, ratiosByRound } from './collector.ts';
@@ -32,6 +33,8 @@ describe('bench helpers', () => {
     for (let i = 0; i < 2000; i++) {
       const event = cartEventFor(42, i, base);
       expect(cartEventSchema.safeParse(event).success).toBe(true);
+      // Written as the collector writes its carts, so the consumer decodes them as it does the collector's.
+      expect(fastCartEventFromText(JSON.stringify(event))).toStrictEqual(event);
       expect(cartRequestSchema.safeParse(cartRequestFor(i)).success).toBe(true);
       ids.add(event.eventId);
     }

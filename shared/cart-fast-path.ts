@@ -41,7 +41,8 @@ function hexColor(value: unknown): Option {
   return typeof value === 'string' && HEX_COLOR_LOWER.test(value) ? value : MISS;
 }
 
-function isCanonicalUsername(value: unknown): value is string {
+/** A username zod would return unchanged: no trimming, no counting of code points, nothing refused. */
+export function isCanonicalUsername(value: unknown): value is string {
   if (typeof value !== 'string' || value.length === 0 || value.trim() !== value) return false;
   // More UTF-16 units than the limit can still be few enough code points: let zod count those.
   if (value.length > COLUMN_LIMITS.username) return false;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BrokerProducer } from '../../shared/broker-port.ts';
 import { BrokerUnavailableError } from '../../shared/errors.ts';
+import { fastCartEventFromText } from '../../shared/cart-text-fast-path.ts';
 import { topicsFor } from '../../shared/topics.ts';
 import { FakeProducer } from '../lib/fake-producer.ts';
 import { createCollectorMetrics, REJECT_REASONS } from '../lib/metrics.ts';
@@ -79,6 +80,21 @@ describe('POST /api/cart', () => {
       size: 'M',
       hexColor: '#a1b2c3',
     });
+  });
+
+  it("writes carts as the consumer's text fast path reads them, without JSON.parse", async () => {
+    const { producer, post } = setup();
+    for (const cart of [
+      { username: 'ana', category: 'Hoodie', gender: 'Women', style: 'Casual', size: 'M', hexColor: '#1a2b3c' },
+      { username: 'Zoë' },
+      { username: '李雷', category: 'T-shirt', hexColor: '#ABCDEF' },
+    ]) {
+      expect((await post(cart)).status).toBe(202);
+    }
+    for (const { message } of producer.sent) {
+      const text = String(message.value);
+      expect(fastCartEventFromText(text)).toStrictEqual(JSON.parse(text));
+    }
   });
 
   it("keeps a client's own eventId so a retry is idempotent downstream", async () => {

@@ -1,6 +1,7 @@
 import { cartEventSchema, describeIssues, type CartEvent } from '../../shared/cart-event.ts';
 import type { IncomingMessage } from '../../shared/broker-port.ts';
 import { fastCartEvent } from '../../shared/cart-fast-path.ts';
+import { fastCartEventFromText } from '../../shared/cart-text-fast-path.ts';
 
 export type Decoded = { ok: true; event: CartEvent } | { ok: false; reason: string };
 
@@ -15,6 +16,8 @@ export function decodeCart(message: IncomingMessage): Decoded {
   } catch {
     return { ok: false, reason: 'value is not valid UTF-8' };
   }
+  const asWritten = fastCartEventFromText(text);
+  if (asWritten) return { ok: true, event: asWritten };
   let json: unknown;
   try {
     json = JSON.parse(text);
