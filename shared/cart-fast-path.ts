@@ -17,8 +17,9 @@ import {
  * (cart-fast-path.test.ts proves the two agree wherever this one answers).
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-const HEX_COLOR_LOWER = /^#[0-9a-f]{6}$/;
+// Cases spelled out rather than by the i flag, so that cart-text-fast-path.ts can embed the sources.
+export const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$/;
+export const HEX_COLOR_LOWER = /^#[0-9a-f]{6}$/;
 
 const CATEGORY = new Set<unknown>(CATALOG.category);
 const GENDER = new Set<unknown>(CATALOG.gender);

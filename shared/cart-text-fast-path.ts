@@ -1,9 +1,11 @@
 import { CATALOG } from './catalog.ts';
-import { isRealMicrosTimestamp, type CartEvent } from './cart-event.ts';
-import { isCanonicalUsername } from './cart-fast-path.ts';
+import { isRealMicrosTimestamp, TIMESTAMP_MICROS, type CartEvent } from './cart-event.ts';
+import { HEX_COLOR_LOWER, isCanonicalUsername, UUID } from './cart-fast-path.ts';
 
 const escapeForPattern = (word: string) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const option = (name: string, words: readonly string[]) => `"${name}":(?:null|"(${words.map(escapeForPattern).join('|')})")`;
+/** A whole-text pattern's source without its ^ and $, to embed as one field. */
+const field = (whole: RegExp) => whole.source.slice(1, -1);
 
 /**
  * A cart event exactly as the collector writes it (`JSON.stringify` of its event, keys in its
@@ -11,14 +13,12 @@ const option = (name: string, words: readonly string[]) => `"${name}":(?:null|"(
  * id, created at, username, category, gender, style, size, hex colour.
  */
 const COLLECTOR_CART = new RegExp(
-  '^\\{"type":"add_to_cart",' +
-    '"eventId":"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})",' +
-    '"createdAt":"(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}Z)",' +
+  `^\\{"type":"add_to_cart","eventId":"(${field(UUID)})","createdAt":"(${field(TIMESTAMP_MICROS)})",` +
     // No quote and no backslash: the text is the username as it is, with nothing to unescape.
     '"username":"([^"\\\\]{1,32})",' +
     `${option('category', CATALOG.category)},${option('gender', CATALOG.gender)},` +
     `${option('style', CATALOG.style)},${option('size', CATALOG.size)},` +
-    '"hexColor":(?:null|"(#[0-9a-f]{6})")\\}$',
+    `"hexColor":(?:null|"(${field(HEX_COLOR_LOWER)})")\\}$`,
 );
 
 /**
