@@ -270,4 +270,48 @@ describe('batch handler with parallel inserts', () => {
     await expect(outcome).rejects.toThrow('a bug in decode');
     expect(finished).toBe(1);
   });
+
+  it('reports one outage while slices retry side by side, ending it only once the last slice is stored', async () => {
+    const log: string[] = [];
+    const failuresLeft = new Map([['a0', 1], ['b0', 3]]);
+    const handler = createBatchHandler({
+      insertCarts: async (rows) => {
+        const first = rows[0]!.event.username;
+        const left = failuresLeft.get(first)!;
+        if (left > 0) {
+          failuresLeft.set(first, left - 1);
+          throw new DatabaseUnavailableError('ECONNREFUSED');
+        }
+        log.push(`stored ${first}`);
+        return { inserted: rows.length, duplicates: 0 };
+      },
+      deadLetter: async () => {},
+      backoff: { initialMs: 1, maxMs: 2 },
+      parallelInserts: 2,
+      onOutage: (down) => log.push(down ? 'down' : 'up'),
+    });
+    const batch = [
+      ...Array.from({ length: 300 }, (_, i) => message(cart(`a${i}`))),
+      ...Array.from({ length: 300 }, (_, i) => message(cart(`b${i}`))),
+    ];
+    await handler(batch, { signal: new AbortController().signal });
+    expect(log).toEqual(['down', 'stored a0', 'stored b0', 'up']);
+  });
+
+  it('ends an outage when the database answers again, even by refusing a row as data', async () => {
+    const outages: boolean[] = [];
+    let calls = 0;
+    const handler = createBatchHandler({
+      insertCarts: async (rows) => {
+        if (calls++ === 0) throw new DatabaseUnavailableError('ECONNREFUSED');
+        if (rows.some((row) => row.event.username === 'refused')) throw new FatalError('value too long');
+        return { inserted: rows.length, duplicates: 0 };
+      },
+      deadLetter: async () => {},
+      backoff: { initialMs: 1, maxMs: 2 },
+      onOutage: (down) => outages.push(down),
+    });
+    await handler([message(cart('kept')), message(cart('refused'))], { signal: new AbortController().signal });
+    expect(outages).toEqual([true, false]);
+  });
 });

@@ -73,19 +73,32 @@ export interface LandingDeps<Row> extends Omit<SinkDeps, 'insertCarts'> {
 export function createLandingHandler<Row>(deps: LandingDeps<Row>): BatchHandler {
   const logger = deps.logger ?? silentLogger;
 
+  /**
+   * Calls waiting out an outage now. Slices of a batch, and batches landing at once, retry side by
+   * side: the outage starts with the first of them and ends when the database answered the last.
+   */
+  let retrying = 0;
+
   async function untilDone<T>(what: string, work: () => Promise<T>, signal: AbortSignal): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const result = await work();
-        if (attempt > 0) deps.onOutage?.(false);
-        return result;
-      } catch (error) {
-        if (!isRetriable(error) || signal.aborted) throw error;
-        if (attempt === 0) deps.onOutage?.(true, error);
-        const delay = backoffDelay(attempt, deps.backoff ?? DEFAULT_BACKOFF);
-        logger.warn({ err: error.message, attempt, delayMs: delay }, `${what} failed, retrying`);
-        await sleep(delay, signal);
+    let inOutage = false;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await work();
+        } catch (error) {
+          if (!isRetriable(error) || signal.aborted) throw error;
+          if (!inOutage) {
+            inOutage = true;
+            if (retrying++ === 0) deps.onOutage?.(true, error);
+          }
+          const delay = backoffDelay(attempt, deps.backoff ?? DEFAULT_BACKOFF);
+          logger.warn({ err: error.message, attempt, delayMs: delay }, `${what} failed, retrying`);
+          await sleep(delay, signal);
+        }
       }
+    } finally {
+      // A refusal of the data ends the outage too: the database answered. A shutdown does not.
+      if (inOutage && --retrying === 0 && !signal.aborted) deps.onOutage?.(false);
     }
   }
 
