@@ -69,8 +69,10 @@ function partitionsOf(batch: readonly rdkafka.Message[]): PartitionSpan[] {
  * cost the consumer a third more CPU per message and handed over one partition's batch at a time
  * (bench/client-overhead.ts, npm run bench). A batch is what one consume(n) returns, from any
  * partitions; the next one is read while the handler lands it. Each partition's highest offset + 1
- * is committed once the handler resolved. When the handler throws, the partitions of the batch and
- * of the one read ahead are sought back to their first offsets there, so both are read again.
+ * is committed once the handler resolved: at once, or with the batches landed after it when
+ * options.commitIntervalMs asks for fewer commits, and when reading goes idle or the consumer closes.
+ * When the handler throws, the partitions of the batch and of the one read ahead are sought back to
+ * their first offsets there, so both are read again.
  */
 export async function createConfluentConsumer(
   config: KafkaConfig,
@@ -156,14 +158,38 @@ export async function createConfluentConsumer(
   let running: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
 
+  const commitIntervalMs = options.commitIntervalMs ?? 0;
+  /** Each partition's offset after its last landed message, not yet committed; all read in `landedIn`. */
+  const landed = new Map<string, { topic: string; partition: number; offset: number }>();
+  let landedIn = generation;
+  let lastCommitAt = Number.NEGATIVE_INFINITY;
+
+  /** Commits what has landed since the last commit, if anything; kept for the next try if it fails. */
+  async function commitLanded(): Promise<void> {
+    // After a rebalance another member may own these partitions and start from the committed offsets;
+    // committing for it would be refused, and the redelivered rows are skipped as already stored.
+    if (landedIn !== generation) landed.clear();
+    if (landed.size === 0) return;
+    const offsets = [...landed.values()];
+    lastCommitAt = performance.now();
+    await commit(offsets);
+    landed.clear();
+    for (const o of offsets) reportLag(o.topic, o.partition, o.offset);
+  }
+
   async function land(batch: rdkafka.Message[], partitions: PartitionSpan[], readIn: number, handler: BatchHandler): Promise<void> {
     for (const p of partitions) reportLag(p.topic, p.partition, p.first);
     await handler(batch.map(toIncoming), { signal: stopping.signal });
-    // After a rebalance another member may own these partitions and start from the committed offsets;
-    // committing for it would be refused, and the redelivered rows are skipped as already stored.
     if (readIn !== generation) return;
-    await commit(partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })));
-    for (const p of partitions) reportLag(p.topic, p.partition, p.next);
+    if (landedIn !== readIn) {
+      landed.clear();
+      landedIn = readIn;
+    }
+    for (const p of partitions) {
+      const key = `${p.topic}\u0000${p.partition}`;
+      landed.set(key, { topic: p.topic, partition: p.partition, offset: Math.max(p.next, landed.get(key)?.offset ?? 0) });
+    }
+    if (performance.now() - lastCommitAt >= commitIntervalMs) await commitLanded();
   }
 
   /**
@@ -198,6 +224,8 @@ export async function createConfluentConsumer(
       }
       if (batch.messages.length === 0) {
         next = read();
+        // Nothing more to read for now: what has landed is committed without waiting for the interval.
+        await commitLanded().catch((error: Error) => backOff('commit failed, retrying', error));
         continue;
       }
       // The client fetches and decodes the next batch while this one lands.
@@ -211,7 +239,7 @@ export async function createConfluentConsumer(
         // still return messages from before the seek. Its own partitions go back too: the failed
         // batch need not have held them all.
         const readAhead = await next.catch(() => undefined);
-        if (closing.signal.aborted) return;
+        if (closing.signal.aborted) break;
         // The failed batch comes first, so each partition's first offset is the earliest of the two.
         await rewind(partitionsOf([...batch.messages, ...(readAhead?.messages ?? [])]));
         await backOff('batch not landed; reading it again', error);
@@ -220,6 +248,7 @@ export async function createConfluentConsumer(
     }
     // A batch read ahead but not landed stays uncommitted: the next member reads it again.
     await next.catch(() => {});
+    await commitLanded().catch((error: Error) => logger.warn({ err: error.message }, 'commit at close failed'));
   }
 
   return {

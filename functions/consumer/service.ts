@@ -50,6 +50,7 @@ export async function startConsumerService(deps: {
     topics: [topics.events],
     maxBatchSize: config.maxBatchSize,
     fetchWaitMs: config.fetchWaitMs,
+    commitIntervalMs: config.commitIntervalMs,
     onLag: ({ partition, lag }) => metrics.lag.set({ partition: String(partition) }, lag),
   });
   // The browser tracker's events, in a group of their own: a burst of page views never holds up a cart.
@@ -58,6 +59,7 @@ export async function startConsumerService(deps: {
     topics: [topics.tracked],
     maxBatchSize: config.maxBatchSize,
     fetchWaitMs: config.fetchWaitMs,
+    commitIntervalMs: config.commitIntervalMs,
     onLag: ({ partition, lag }) => trackedMetrics.lag.set({ partition: String(partition) }, lag),
   });
 
