@@ -55,11 +55,18 @@ interface PartitionSpan {
 /** Each partition's first offset in a batch and the offset after its last. */
 function partitionsOf(batch: readonly rdkafka.Message[]): PartitionSpan[] {
   const partitions = new Map<string, PartitionSpan>();
+  // Messages of one partition come in runs: a key is built only where a run starts.
+  let span: PartitionSpan | undefined;
   for (const m of batch) {
-    const key = `${m.topic}\u0000${m.partition}`;
-    const known = partitions.get(key);
-    if (!known) partitions.set(key, { topic: m.topic, partition: m.partition, first: m.offset, next: m.offset + 1 });
-    else if (m.offset + 1 > known.next) known.next = m.offset + 1;
+    if (span === undefined || span.partition !== m.partition || span.topic !== m.topic) {
+      const key = `${m.topic}\u0000${m.partition}`;
+      span = partitions.get(key);
+      if (span === undefined) {
+        span = { topic: m.topic, partition: m.partition, first: m.offset, next: m.offset + 1 };
+        partitions.set(key, span);
+      }
+    }
+    if (m.offset + 1 > span.next) span.next = m.offset + 1;
   }
   return [...partitions.values()];
 }
