@@ -79,6 +79,14 @@ describe('configuration', () => {
     expect(() => parseConsumerConfig({ ...database, CONSUMER_FETCH_WAIT_MS: '60000' })).toThrow(/CONSUMER_FETCH_WAIT_MS/);
   });
 
+  it('commits landed offsets at most once a second by default; 0 commits every batch; bad values name the variable', () => {
+    const database = { ...base, DATABASE_URL: 'postgres://u@h:5432/db' };
+    expect(parseConsumerConfig(database).commitIntervalMs).toBe(1000);
+    expect(parseConsumerConfig({ ...database, CONSUMER_COMMIT_INTERVAL_MS: '0' }).commitIntervalMs).toBe(0);
+    expect(() => parseConsumerConfig({ ...database, CONSUMER_COMMIT_INTERVAL_MS: '-1' })).toThrow(/CONSUMER_COMMIT_INTERVAL_MS/);
+    expect(() => parseConsumerConfig({ ...database, CONSUMER_COMMIT_INTERVAL_MS: 'soon' })).toThrow(/CONSUMER_COMMIT_INTERVAL_MS/);
+  });
+
   it('parses the stats settings: the database and the /metrics to show', () => {
     const config = parseStatsConfig({
       DATABASE_URL: 'postgres://u@h:5432/db',

@@ -52,6 +52,8 @@ interface PartitionSpan {
   next: number;
 }
 
+const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
 /** Each partition's first offset in a batch and the offset after its last. */
 function partitionsOf(batch: readonly rdkafka.Message[]): PartitionSpan[] {
   const partitions = new Map<string, PartitionSpan>();
@@ -59,7 +61,7 @@ function partitionsOf(batch: readonly rdkafka.Message[]): PartitionSpan[] {
   let span: PartitionSpan | undefined;
   for (const m of batch) {
     if (span === undefined || span.partition !== m.partition || span.topic !== m.topic) {
-      const key = `${m.topic}\u0000${m.partition}`;
+      const key = partitionKey(m.topic, m.partition);
       span = partitions.get(key);
       if (span === undefined) {
         span = { topic: m.topic, partition: m.partition, first: m.offset, next: m.offset + 1 };
@@ -193,7 +195,7 @@ export async function createConfluentConsumer(
       landedIn = readIn;
     }
     for (const p of partitions) {
-      const key = `${p.topic}\u0000${p.partition}`;
+      const key = partitionKey(p.topic, p.partition);
       landed.set(key, { topic: p.topic, partition: p.partition, offset: Math.max(p.next, landed.get(key)?.offset ?? 0) });
     }
     if (performance.now() - lastCommitAt >= commitIntervalMs) await commitLanded();

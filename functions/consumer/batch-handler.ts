@@ -74,8 +74,8 @@ export function createLandingHandler<Row>(deps: LandingDeps<Row>): BatchHandler 
   const logger = deps.logger ?? silentLogger;
 
   /**
-   * Calls waiting out an outage now. Slices of a batch, and batches landing at once, retry side by
-   * side: the outage starts with the first of them and ends when the database answered the last.
+   * Calls waiting out an outage now. The slices of a batch retry side by side: the outage starts
+   * with the first of them and ends when the database answered the last.
    */
   let retrying = 0;
 
