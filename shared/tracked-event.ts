@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { catalogValue, hexColor, selection, typedUsername, username } from './cart-event.ts';
+import { catalogValue, hexColor, selection, TIMESTAMP_MICROS, typedUsername, username } from './cart-event.ts';
 
 /**
  * What the browser tracker (web/tracker.js) sends to `POST /api/events`, and what the collector
@@ -18,7 +18,6 @@ export const TRACKED_OPTIONS = ['category', 'gender', 'style', 'size', 'hexColor
 export const MAX_EVENTS_PER_BATCH = 500;
 
 const CONTROL_CHARACTER = /\p{Cc}/u;
-const TIMESTAMP_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 /** Text that Postgres can store (no NUL) and that a log line cannot be forged with (no control characters). */
 const text = (max: number) =>
