@@ -64,7 +64,10 @@ export interface BatchContext {
 export type BatchHandler = (batch: readonly IncomingMessage[], context: BatchContext) => Promise<void>;
 
 export interface BrokerConsumer {
-  /** Consumes until close(); commits each batch's highest offset + 1 per partition after the handler resolves. */
+  /**
+   * Consumes until close(); commits each batch's highest offset + 1 per partition after the handler
+   * resolves, at once or together with later batches (ConsumerOptions.commitIntervalMs).
+   */
   run(handler: BatchHandler): Promise<void>;
   health(): Promise<BrokerHealth>;
   /** Lets the current batch finish and commit, then leaves the group. */
