@@ -34,10 +34,15 @@ const CLOSED_PORT = '127.0.0.1:1';
 
 const text = (value: Uint8Array | null) => (value === null ? null : new TextDecoder().decode(value));
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+/** Polls `probe` every 50 ms until it gives a value (not undefined or false), or fails naming `what`. */
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { BrokerConsumer, IncomingMessage } from '../../shared/broker-port.ts';
 import { parseKafkaConfig } from '../../shared/config.ts';
+import { until } from '../contract.ts';
 import { silentLogger } from '../../shared/logger.ts';
 import { connectionConfig, KafkaJS } from './client.ts';
 import { confluentBroker } from './index.ts';
@@ -22,16 +23,6 @@ async function committedOffset(groupId: string, topic: string): Promise<number> 
     return Number(topicOffsets?.partitions.find((p) => p.partition === 0)?.offset ?? -1);
   } finally {
     await admin.disconnect();
-  }
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -77,13 +68,13 @@ describe('confluent consumer with a commit interval', () => {
     });
 
     // The first batch is committed as it lands; the second landed and waits for the interval.
-    await until('two batches landed', async () => batches === 3);
+    await until('two batches landed', () => batches === 3);
     expect(await committedOffset(groupId, topic)).toBe(firstBatch);
     expect(landed.length).toBeGreaterThan(firstBatch);
     third.open();
 
     // Once everything is read, what landed is committed without waiting for the interval.
-    await until('30 messages landed', async () => landed.length >= 30);
+    await until('30 messages landed', () => landed.length >= 30);
     await until('offset 30 committed while idle', async () => (await committedOffset(groupId, topic)) === 30);
 
     // A batch still landing when close() starts is committed before the consumer leaves.

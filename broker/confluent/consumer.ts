@@ -90,6 +90,12 @@ export async function createConfluentConsumer(
 ): Promise<BrokerConsumer> {
   /** Bumped when partitions are revoked: a batch read before may hold partitions another member now owns. */
   let generation = 0;
+  /**
+   * Each partition's offset after its last landed message, not yet committed. Emptied when partitions
+   * are revoked: another member may own them now and start from the committed offsets; committing
+   * for it would be refused, and the redelivered rows are skipped as already stored.
+   */
+  const landed = new Map<string, { topic: string; partition: number; offset: number }>();
   const fetchWaitMs = options.fetchWaitMs ?? DEFAULT_CONSUMER_FETCH_WAIT_MS;
   const consumer = new rdkafka.KafkaConsumer(
     {
@@ -117,7 +123,10 @@ export async function createConfluentConsumer(
     { 'auto.offset.reset': 'earliest' },
   );
   consumer.on('rebalance', (event) => {
-    if (event.code === rdkafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) generation++;
+    if (event.code === rdkafka.CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
+      generation++;
+      landed.clear();
+    }
   });
   consumer.on('event.error', (error) => logger.warn({ err: error.message, kafka: true }, 'consumer client error'));
   consumer.setDefaultConsumeTimeout(CONSUME_WAIT_MS);
@@ -168,16 +177,10 @@ export async function createConfluentConsumer(
   let closed: Promise<void> | undefined;
 
   const commitIntervalMs = options.commitIntervalMs ?? 0;
-  /** Each partition's offset after its last landed message, not yet committed; all read in `landedIn`. */
-  const landed = new Map<string, { topic: string; partition: number; offset: number }>();
-  let landedIn = generation;
   let lastCommitAt = Number.NEGATIVE_INFINITY;
 
   /** Commits what has landed since the last commit, if anything; kept for the next try if it fails. */
   async function commitLanded(): Promise<void> {
-    // After a rebalance another member may own these partitions and start from the committed offsets;
-    // committing for it would be refused, and the redelivered rows are skipped as already stored.
-    if (landedIn !== generation) landed.clear();
     if (landed.size === 0) return;
     const offsets = [...landed.values()];
     lastCommitAt = performance.now();
@@ -189,11 +192,8 @@ export async function createConfluentConsumer(
   async function land(batch: rdkafka.Message[], partitions: PartitionSpan[], readIn: number, handler: BatchHandler): Promise<void> {
     for (const p of partitions) reportLag(p.topic, p.partition, p.first);
     await handler(batch.map(toIncoming), { signal: stopping.signal });
+    // A batch read before partitions were revoked is not committed (see `landed`).
     if (readIn !== generation) return;
-    if (landedIn !== readIn) {
-      landed.clear();
-      landedIn = readIn;
-    }
     for (const p of partitions) {
       const key = partitionKey(p.topic, p.partition);
       landed.set(key, { topic: p.topic, partition: p.partition, offset: Math.max(p.next, landed.get(key)?.offset ?? 0) });
