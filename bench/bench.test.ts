@@ -104,6 +104,9 @@ describe('bench helpers', () => {
     expect(() => parseArgs(['--connections=0'])).toThrow(/positive/);
     expect(() => parseArgs(['--only=nope'])).toThrow(/unknown stage/);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown option/);
+    expect(parseArgs([]).postgres).toBe('durable');
+    expect(parseArgs(['--postgres=fast', '--quick']).postgres).toBe('fast');
+    expect(() => parseArgs(['--postgres=off'])).toThrow(/--postgres: off is not one of durable, fast/);
   });
 
   it('combines rounds: rate over all of them, the middle p50, the worst p99, statuses summed', () => {

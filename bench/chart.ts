@@ -68,7 +68,7 @@ function spec(report: BenchReport): vl.TopLevelSpec {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `clickstream benchmark${report.quick ? ' (--quick)' : ''}: ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC`,
-      subtitle: `${m.cores} cores ${m.cpuModel}, ${m.memoryGB} GB, Node ${m.node}, load average ${m.loadAvg1AtStart} at start: every bar from the same run`,
+      subtitle: `${m.cores} cores ${m.cpuModel}, ${m.memoryGB} GB, Node ${m.node}, load average ${m.loadAvg1AtStart} at start, Postgres ${report.config.postgres}: every bar from the same run`,
       anchor: 'start',
       fontSize: 15,
     },

@@ -2,6 +2,8 @@ import { DEFAULT_CONSUMER_MAX_BATCH, DEFAULT_TOPIC_PARTITIONS } from '../shared/
 /** What one run measures, and how much of it: `--quick` for CI, the full sizes otherwise. */
 export const STAGES = ['collector', 'broker', 'sink', 'e2e'] as const;
 export type Stage = (typeof STAGES)[number];
+export const POSTGRES_MODES = ['durable', 'fast'] as const;
+export type PostgresMode = (typeof POSTGRES_MODES)[number];
 
 export interface BenchConfig {
   readonly quick: boolean;
@@ -9,6 +11,11 @@ export interface BenchConfig {
   readonly stages: readonly Stage[];
   /** Partitions of every bench topic: the collector's default (KAFKA_TOPIC_PARTITIONS). */
   readonly partitions: number;
+  /**
+   * durable: Postgres's own defaults (fsync, synchronous_commit, full_page_writes on), as the
+   * pipeline must run to lose nothing once offsets are committed. fast: all three off, as in the tests.
+   */
+  readonly postgres: PostgresMode;
   readonly collector: {
     readonly connections: number;
     readonly warmupSeconds: number;
@@ -56,13 +63,15 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   };
   for (const flag of flags) {
     const name = flag.slice(2).split('=')[0]!;
-    if (!['quick', 'batch', 'partitions', 'connections', 'only', 'help'].includes(name)) throw new Error(`unknown option ${flag} (try --help)`);
+    if (!['quick', 'batch', 'partitions', 'connections', 'only', 'postgres', 'help'].includes(name)) throw new Error(`unknown option ${flag} (try --help)`);
   }
   const only = text('only')?.split(',').map((s) => s.trim());
   for (const name of only ?? []) {
     if (!(STAGES as readonly string[]).includes(name)) throw new Error(`--only: unknown stage ${name} (stages: ${STAGES.join(', ')})`);
   }
   const stages = only ? STAGES.filter((s) => only.includes(s)) : [...STAGES];
+  const postgres = text('postgres') ?? 'durable';
+  if (!(POSTGRES_MODES as readonly string[]).includes(postgres)) throw new Error(`--postgres: ${postgres} is not one of ${POSTGRES_MODES.join(', ')}`);
   if (flags.has('--help')) {
     process.stdout.write(
       'npm run bench [-- --quick] [-- --batch=N]\n' +
@@ -70,7 +79,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         '  --batch=N  CONSUMER_MAX_BATCH for the consumer under test (default: the app\'s)\n' +
         '  --partitions=N  partitions of the bench topics (default: the app\'s, KAFKA_TOPIC_PARTITIONS)\n' +
         '  --connections=N  autocannon connections for the collector and its ceiling (default 64)\n' +
-        `  --only=a,b run only these stages (${STAGES.join(', ')}); writes bench/results/partial.*\n`,
+        `  --only=a,b run only these stages (${STAGES.join(', ')}); writes bench/results/partial.*\n` +
+        '  --postgres=fast  Postgres with fsync, synchronous_commit and full_page_writes off, as in the tests (default: durable)\n',
     );
     process.exit(0);
   }
@@ -83,6 +93,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         stages,
         partitions,
+        postgres: postgres as PostgresMode,
         collector: { connections, warmupSeconds: 1, rounds: 1, roundSeconds: 3 },
         broker: { records: 200_000, smallRequestWarmUpSeconds: 10 },
         sink: { events: 50_000, floorEvents: 3_000, consumerMaxBatch },
@@ -92,6 +103,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         stages,
         partitions,
+        postgres: postgres as PostgresMode,
         collector: { connections, warmupSeconds: 8, rounds: 8, roundSeconds: 3 },
         broker: { records: 1_000_000, smallRequestWarmUpSeconds: 45 },
         sink: { events: 1_000_000, floorEvents: 20_000, consumerMaxBatch },

@@ -233,7 +233,7 @@ export function formatReport(report: BenchReport): string {
     ...r.targets.map((t) => [t.name, t.measured, t.target, t.pass === null ? 'n/a' : t.pass ? 'pass' : 'MISS']),
   ]);
   const m = r.machine;
-  const header = `${m.cores} cores (${m.cpuModel}), ${m.memoryGB} GB, Node ${m.node}, load average ${m.loadAvg1AtStart} at start / ${m.loadAvg1AtEnd} at end${r.quick ? ', --quick sizes' : ''}`;
+  const header = `${m.cores} cores (${m.cpuModel}), ${m.memoryGB} GB, Node ${m.node}, load average ${m.loadAvg1AtStart} at start / ${m.loadAvg1AtEnd} at end; Postgres ${r.config.postgres === 'fast' ? 'fast (fsync, synchronous_commit, full_page_writes off)' : 'durable (its defaults)'}${r.quick ? ', --quick sizes' : ''}`;
   const cpuMs = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(3)} ms`);
   const cores = (use: Record<string, number> | null | undefined) =>
     use ? Object.entries(use).map(([name, n]) => `${name} ${n.toFixed(2)}`).join(', ') : 'n/a';

@@ -55,7 +55,7 @@ async function main(): Promise<number> {
 
   const measured: Measured = { failures: [] };
   try {
-    services = await startServices();
+    services = await startServices(config.postgres);
     const s = services;
     const stage = async <T>(name: string, work: () => Promise<T>): Promise<T | undefined> => {
       try {

@@ -8,6 +8,7 @@ import { repoRoot } from '../redpanda/kafka/jars.ts';
 import { type KafkaProcess, startKafka } from '../redpanda/kafka/kraft.ts';
 import { type LocalPostgres, startLocalPostgres } from '../scripts/local-postgres.ts';
 import { claimTestRun, reapStaleTestRuns } from '../test/stale-test-data.ts';
+import type { PostgresMode } from './config.ts';
 import { say } from './progress.ts';
 
 /** The real broker and database the tests use, in .data/bench/, removed by stop(). */
@@ -23,7 +24,7 @@ export interface BenchServices {
 
 export const benchData = path.join(repoRoot, '.data', 'bench');
 
-export async function startServices(): Promise<BenchServices> {
+export async function startServices(postgresMode: PostgresMode): Promise<BenchServices> {
   const id = randomBytes(4).toString('hex');
   await mkdir(benchData, { recursive: true });
   // Same layout as the tests' (.data/test): a SIGKILLed run's leftovers are removed by the next run.
@@ -39,11 +40,11 @@ export async function startServices(): Promise<BenchServices> {
       say(`${what} ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       return value;
     });
-  say('starting Kafka (KRaft, Apache Kafka 4) and embedded Postgres 18 in .data/bench/ ...');
+  say(`starting Kafka (KRaft, Apache Kafka 4) and embedded Postgres 18 (${postgresMode}) in .data/bench/ ...`);
   const [kafkaResult, pgResult] = await Promise.allSettled([
     timed('Kafka', startKafka({ dataDir: kafkaDir, heap: '1g' })),
-    // fast: fsync and synchronous_commit off, as in the tests; commit times for the end-to-end latency.
-    timed('Postgres', startLocalPostgres({ dataDir: pgDir, database: 'bench', fast: true, commitTimestamps: true })),
+    // Commit times for the end-to-end latency.
+    timed('Postgres', startLocalPostgres({ dataDir: pgDir, database: 'bench', fast: postgresMode === 'fast', commitTimestamps: true })),
   ]);
   const kafka = kafkaResult.status === 'fulfilled' ? kafkaResult.value : undefined;
   const pg = pgResult.status === 'fulfilled' ? pgResult.value : undefined;
