@@ -7,7 +7,7 @@ import { createApp as createCollectorApp } from '../functions/collector/app.ts';
 import { type ConsumerService, startConsumerService } from '../functions/consumer/service.ts';
 import type { Broker, BrokerProducer } from '../shared/broker-port.ts';
 import { type ConsumerConfig, parseCollectorConfig, parseConsumerConfig } from '../shared/config.ts';
-import { silentLogger } from '../shared/logger.ts';
+import { type Logger, silentLogger } from '../shared/logger.ts';
 import { topicSpecs, topicsFor, type Topics } from '../shared/topics.ts';
 import { freshDatabase, type FreshDatabase } from './fresh-database.ts';
 
@@ -20,7 +20,7 @@ export interface Pipeline {
   /** Base URL of the collector on a real socket. */
   readonly url: string;
   postCart(body: unknown): Promise<Response>;
-  startConsumer(): Promise<ConsumerService>;
+  startConsumer(logger?: Logger): Promise<ConsumerService>;
   /** Resolves once the table holds at least `n` rows; rejects with the count after `timeoutMs`. */
   waitForRows(n: number, timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
@@ -62,12 +62,12 @@ export async function startPipeline(label: string): Promise<Pipeline> {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       }),
-    async startConsumer() {
+    async startConsumer(logger = silentLogger) {
       const service = await startConsumerService({
         broker,
         database: openDatabase(database.url),
         config: consumerConfig,
-        logger: silentLogger,
+        logger,
       });
       consumers.add(service);
       const stop = service.stop.bind(service);

@@ -1,10 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../shared/logger.ts';
 import { startPipeline, type Pipeline } from './pipeline-harness.ts';
 
 let pipeline: Pipeline;
+const warnings: { obj: object; msg?: string }[] = [];
 beforeAll(async () => {
   pipeline = await startPipeline('e2e');
-  await pipeline.startConsumer();
+  await pipeline.startConsumer({ ...silentLogger, warn: (obj, msg) => warnings.push({ obj, msg }) });
 });
 afterAll(() => pipeline?.close());
 
@@ -24,6 +26,15 @@ async function concurrently<T>(total: number, concurrency: number, task: (i: num
 }
 
 describe('the pipeline end to end (real broker, real Postgres)', () => {
+  it('warns at start that this Postgres can lose committed rows (the tests run it with fsync and synchronous_commit off)', async () => {
+    await vi.waitFor(() =>
+      expect(warnings).toContainEqual({
+        obj: { settings: ['fsync=off', 'synchronous_commit=off'] },
+        msg: expect.stringMatching(/keep fsync and synchronous_commit on/),
+      }),
+    );
+  });
+
   it('lands one cart as exactly one row with every field intact, unicode included', async () => {
     const before = await pipeline.database.count();
     const res = await pipeline.postCart({

@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { topicSpecs, topicsFor } from '../../shared/topics.ts';
 import type { DatabaseHandle } from '../../db/client.ts';
 import { copyCarts } from '../../db/copy-carts.ts';
+import { nonDurableSettings } from '../../db/durability.ts';
 import type { InsertResult } from '../../db/insert-carts.ts';
 import { insertEvents } from '../../db/insert-events.ts';
 import { type ConsumerMetrics, createConsumerMetrics, secondsSince } from '../lib/metrics.ts';
@@ -43,6 +44,17 @@ export async function startConsumerService(deps: {
     table: 'events',
   });
   const topics = topicsFor(config.kafka.topic);
+  nonDurableSettings(database.db).then(
+    (settings) => {
+      if (settings.length === 0) return;
+      logger.warn(
+        { settings },
+        'Postgres can lose committed rows in a crash, and their offsets are committed then: keep fsync and synchronous_commit on',
+      );
+    },
+    // Unreachable now: the first batch waits out the outage and reports it.
+    () => {},
+  );
   await ensureTopicsEventually(broker, topicSpecs(config.kafka), logger);
   const deadLetterProducer = await broker.createProducer();
   const consumer = await broker.createConsumer({
