@@ -31,6 +31,8 @@ export interface ContractOptions {
 
 /** A port where nothing listens: connections are refused at once. */
 const CLOSED_PORT = '127.0.0.1:1';
+/** Partitions of `shopper-0` … `shopper-11` on a 6-partition topic, as a Java producer places them. */
+const JAVA_PARTITIONS_OF_SIX = [5, 4, 3, 5, 3, 1, 4, 0, 1, 5, 5, 4];
 
 const text = (value: Uint8Array | null) => (value === null ? null : new TextDecoder().decode(value));
 
@@ -166,6 +168,19 @@ export function describeBrokerContract(name: string, makeBroker: MakeBroker, opt
       expect(got[1]!.headers).toEqual({});
       expect(got[2]).toMatchObject({ key: 'user-2' });
       expect(text(got[2]!.value)).toBe('{"n":3}');
+    });
+
+    it('puts a key on the partition a Java client would, so switching client keeps each user in order', async () => {
+      const { broker, topic, groupId } = await fresh('partitioner', 6);
+      const producer = await producerOn(broker);
+      const keys = Array.from({ length: 12 }, (_, i) => `shopper-${i}`);
+      await producer.produce(topic, keys.map((key) => ({ key, value: key })));
+      const c = await recordingConsumer(broker, groupId, topic);
+      await until('12 messages', () => c.all().length >= 12);
+      const partitionOf = new Map(c.all().map((m) => [m.key, m.partition]));
+      // Kafka's own Utils.toPositive(Utils.murmur2(key)) % 6, run from the kafka-clients jar
+      // (kafka-clients 4.1.1): the Java producer's default for a keyed message.
+      expect(keys.map((key) => partitionOf.get(key))).toEqual(JAVA_PARTITIONS_OF_SIX);
     });
 
     it('concurrent produce calls all resolve, and every message arrives once', async () => {

@@ -1,4 +1,4 @@
-import { type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
+import { compatibilityPartitioner, type MessageToProduce, ProduceAcks, Producer } from '@platformatic/kafka';
 import type { BrokerHealth, BrokerProducer, OutgoingMessage, ProducerSettings } from '../../shared/broker-port.ts';
 import { DEFAULT_LINGER_MS, type KafkaConfig } from '../../shared/config.ts';
 import { BrokerUnavailableError } from '../../shared/errors.ts';
@@ -39,6 +39,9 @@ export async function createPlatformaticProducer(
       ...connectionOptions(config),
       idempotent: true,
       acks: ProduceAcks.ALL,
+      // Java's partitioner, as the librdkafka adapter's: the client's default reads the hash as
+      // unsigned, which puts about half of all keys elsewhere on a topic of 3 or 6 partitions.
+      partitioner: compatibilityPartitioner,
       // Attempts within the delivery timeout; the deadline below is the backstop.
       timeout: deliveryMs,
       connectTimeout: Math.min(5000, deliveryMs),
