@@ -49,7 +49,7 @@ export async function startConsumerService(deps: {
       if (settings.length === 0) return;
       logger.warn(
         { settings },
-        'Postgres can lose committed rows in a crash, and their offsets are committed then: keep fsync and synchronous_commit on',
+        'Postgres may lose committed rows in a crash after the consumer has committed their offsets: keep fsync and synchronous_commit on',
       );
     },
     // Unreachable now: the first batch waits out the outage and reports it.
