@@ -7,7 +7,7 @@ import { fastCartEventFromText } from '../shared/cart-text-fast-path.ts';
 import { mergeBracket, rowsWeighted } from './bracket.ts';
 import { parseSummary } from './broker.ts';
 import { combineRounds, ratiosByRound } from './collector.ts';
-import { parseArgs } from './config.ts';
+import { benchCommand, parseArgs } from './config.ts';
 import { cartEventFor, cartRequestFor } from './events.ts';
 import { buildReport, formatReport, machineInfo, times } from './report.ts';
 import { meterCpu, othersShare, runQueueSecondsOf, waitingName } from './rss.ts';
@@ -107,6 +107,14 @@ describe('bench helpers', () => {
     expect(parseArgs([]).postgres).toBe('durable');
     expect(parseArgs(['--postgres=fast', '--quick']).postgres).toBe('fast');
     expect(() => parseArgs(['--postgres=off'])).toThrow(/--postgres: off is not one of durable, fast/);
+  });
+
+  it('names the command that reproduces a run: the flags that differ from their defaults', () => {
+    expect(benchCommand(parseArgs([]))).toBe('npm run bench');
+    expect(benchCommand(parseArgs(['--quick']))).toBe('npm run bench -- --quick');
+    const argv = ['--only=sink,e2e', '--batch=4000', '--partitions=3', '--connections=128', '--postgres=fast'];
+    expect(benchCommand(parseArgs(argv))).toBe(`npm run bench -- ${argv.join(' ')}`);
+    expect(benchCommand(parseArgs(['--batch=2000', '--connections=64', '--postgres=durable']))).toBe('npm run bench');
   });
 
   it('combines rounds: rate over all of them, the middle p50, the worst p99, statuses summed', () => {

@@ -110,3 +110,17 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         e2e: { ratePerSecond: 2000, durationSeconds: 20 },
       };
 }
+
+/** The command that reproduces a run of this config: `npm run bench` and the flags that differ from their defaults. */
+export function benchCommand(config: BenchConfig): string {
+  const defaults = parseArgs(config.quick ? ['--quick'] : []);
+  const flags = [
+    config.quick ? '--quick' : '',
+    config.stages.length < STAGES.length ? `--only=${config.stages.join(',')}` : '',
+    config.sink.consumerMaxBatch !== defaults.sink.consumerMaxBatch ? `--batch=${config.sink.consumerMaxBatch}` : '',
+    config.partitions !== defaults.partitions ? `--partitions=${config.partitions}` : '',
+    config.collector.connections !== defaults.collector.connections ? `--connections=${config.collector.connections}` : '',
+    config.postgres !== defaults.postgres ? `--postgres=${config.postgres}` : '',
+  ].filter((flag) => flag !== '');
+  return flags.length > 0 ? `npm run bench -- ${flags.join(' ')}` : 'npm run bench';
+}

@@ -1,7 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import type { BrokerResult } from './broker.ts';
 import type { CollectorResult } from './collector.ts';
-import { type BenchConfig, TARGETS } from './config.ts';
+import { type BenchConfig, benchCommand, TARGETS } from './config.ts';
 import type { E2eResult } from './e2e.ts';
 import { machineLoad } from './rss.ts';
 import type { SinkResult } from './sink.ts';
@@ -60,7 +60,7 @@ export function buildReport(options: {
     startedAt: options.startedAt,
     finishedAt: new Date().toISOString(),
     quick: config.quick,
-    command: `npm run bench${config.quick ? ' -- --quick' : ''}`,
+    command: benchCommand(config),
     machine: { ...options.machineAtStart, loadAvg1AtStart: options.machineAtStart.loadAvg1, loadAvg1AtEnd: machineLoad().loadAvg1 },
     config,
     collector: {
