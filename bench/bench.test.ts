@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -115,6 +116,13 @@ describe('bench helpers', () => {
     const argv = ['--only=sink,e2e', '--batch=4000', '--partitions=3', '--connections=128', '--postgres=fast'];
     expect(benchCommand(parseArgs(argv))).toBe(`npm run bench -- ${argv.join(' ')}`);
     expect(benchCommand(parseArgs(['--batch=2000', '--connections=64', '--postgres=durable']))).toBe('npm run bench');
+  });
+
+  it('refuses a wrong flag with one line naming it and exit code 2, before starting anything', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--postgres=off'], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('npm run bench: --postgres: off is not one of durable, fast\n');
+    expect(run.stdout).toBe('');
   });
 
   it('combines rounds: rate over all of them, the middle p50, the worst p99, statuses summed', () => {

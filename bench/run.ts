@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { benchBroker, warmUpBroker } from './broker.ts';
 import { renderChart } from './chart.ts';
 import { benchCollector } from './collector.ts';
-import { parseArgs, STAGES, type Stage } from './config.ts';
+import { type BenchConfig, parseArgs, STAGES, type Stage } from './config.ts';
 import { benchE2e } from './e2e.ts';
 import { say } from './progress.ts';
 import { onStopSignals } from '../scripts/stop-signals.ts';
@@ -28,7 +28,14 @@ async function writeAtomically(file: string, content: string | Buffer): Promise<
 }
 
 async function main(): Promise<number> {
-  const config = parseArgs(process.argv.slice(2));
+  let config: BenchConfig;
+  try {
+    config = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    // A mistyped flag: the message says which, and a stack trace would bury it.
+    process.stderr.write(`npm run bench: ${(error as Error).message}\n`);
+    return 2;
+  }
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
   const t0 = Date.now();
