@@ -75,12 +75,13 @@ start('stats', 'functions/stats/deno.ts', {
   STATS_METRICS_URLS: `collector=http://127.0.0.1:${collectorPort}/metrics,consumer=http://127.0.0.1:${consumerPort}/metrics`,
 });
 
-// One origin for the pages and their APIs: /api/cart and /api/events to the collector, /api/stats/* to
-// the stats function, the rest to the shop.
+// One origin for the pages and their APIs: /api/cart and /api/events to the collector, and its health
+// and metrics as `npm run dev` serves them; /api/stats/* to the stats function; the rest to the shop.
+const collectorPaths = new Set(['/api/cart', '/api/events', '/healthz', '/readyz', '/metrics']);
 const router = Deno.serve({ port, onListen: () => {} }, async (request) => {
   const url = new URL(request.url);
   const target =
-    url.pathname === '/api/cart' || url.pathname === '/api/events'
+    collectorPaths.has(url.pathname)
       ? collectorPort
       : url.pathname.startsWith('/api/stats/')
         ? statsPort
