@@ -26,8 +26,11 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-/** A collector on a socket and a consumer in-process, on the test broker and a fresh database, with topics of their own. */
-export async function startPipeline(label: string): Promise<Pipeline> {
+/**
+ * What every in-process harness starts from: a fresh database, topics and a consumer group of its
+ * own on the test broker, both functions' config for them, and a producer.
+ */
+export async function startPipelineParts(label: string) {
   const suffix = `${label}-${crypto.randomUUID().slice(0, 8)}`;
   const database = await freshDatabase(label);
   const env = {
@@ -42,7 +45,12 @@ export async function startPipeline(label: string): Promise<Pipeline> {
   const broker = confluentBroker(collectorConfig.kafka, { deliveryTimeoutMs: 10_000 }, silentLogger);
   await broker.ensureTopics(topicSpecs(collectorConfig.kafka));
   const producer = await broker.createProducer();
-  const topics = topicsFor(collectorConfig.kafka.topic);
+  return { database, consumerConfig, broker, producer, topics: topicsFor(collectorConfig.kafka.topic) };
+}
+
+/** A collector on a socket and a consumer in-process, on the test broker and a fresh database, with topics of their own. */
+export async function startPipeline(label: string): Promise<Pipeline> {
+  const { database, consumerConfig, broker, producer, topics } = await startPipelineParts(label);
   const app = createCollectorApp({ producer, topics, produceTimeoutMs: 11_000 });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((resolve) => server.once('listening', resolve));

@@ -4,8 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import postgres from 'postgres';
-import { inject } from 'vitest';
-import { confluentBroker } from '../broker/confluent/index.ts';
 import { openDatabase } from '../db/client.ts';
 import { createApp as createCollectorApp } from '../functions/collector/app.ts';
 import { type ConsumerService, startConsumerService } from '../functions/consumer/service.ts';
@@ -15,10 +13,9 @@ import { createApp as createShopApp } from '../functions/shop/app.ts';
 import { createNodeAssets } from '../functions/shop/node-assets.ts';
 import { createApp as createStatsApp } from '../functions/stats/app.ts';
 import type { BrokerProducer } from '../shared/broker-port.ts';
-import { parseCollectorConfig, parseConsumerConfig } from '../shared/config.ts';
 import { silentLogger } from '../shared/logger.ts';
-import { topicSpecs, topicsFor } from '../shared/topics.ts';
-import { freshDatabase, type FreshDatabase } from './fresh-database.ts';
+import type { FreshDatabase } from './fresh-database.ts';
+import { startPipelineParts } from './pipeline-harness.ts';
 
 /** How `POST /api/events` behaves in front of the real collector: passed through, refused, or held. */
 export type EventsGate = { mode: 'open' } | { mode: 'down' } | { mode: 'slow'; delayMs: number };
@@ -47,24 +44,11 @@ export interface Site {
  * shop (page and dashboard) and the stats function on one HTTP server, the consumer in-process.
  */
 export async function startSite(label: string): Promise<Site> {
-  const suffix = `${label}-${crypto.randomUUID().slice(0, 8)}`;
-  const database = await freshDatabase(label);
-  const env = {
-    KAFKA_BROKERS: inject('kafkaBrokers'),
-    KAFKA_TOPIC: `clickstream-${suffix}`,
-    KAFKA_TOPIC_PARTITIONS: '3',
-    DATABASE_URL: database.url,
-    CONSUMER_GROUP: `sink-${suffix}`,
-  };
-  const collectorConfig = parseCollectorConfig(env);
-  const consumerConfig = parseConsumerConfig(env);
-  const broker = confluentBroker(collectorConfig.kafka, { deliveryTimeoutMs: 10_000 }, silentLogger);
-  await broker.ensureTopics(topicSpecs(collectorConfig.kafka));
-  const producer = await broker.createProducer();
+  const { database, consumerConfig, broker, producer, topics } = await startPipelineParts(label);
   const collectorMetrics = createCollectorMetrics();
   const collector = createCollectorApp({
     producer,
-    topics: topicsFor(collectorConfig.kafka.topic),
+    topics,
     produceTimeoutMs: 11_000,
     metrics: collectorMetrics,
     clientAddress: nodeClientAddress(false),
