@@ -1,23 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { freePort } from '../redpanda/kafka/free-port.ts';
+import { portOpen } from './dev/port-open.ts';
 import { freshDatabase, type FreshDatabase } from '../test/fresh-database.ts';
 import { baseEnv, DENO, spawnProcess, type SpawnedProcess } from '../test/spawn-process.ts';
-
-const portIsFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 
 /** A port whose next four are free too: deno-dev serves its functions on PORT+2 … PORT+4. */
 async function freePortRun(): Promise<number> {
   for (;;) {
     const port = await freePort();
     const next = [port + 2, port + 3, port + 4];
-    if (next.every((p) => p < 65_536) && (await Promise.all(next.map(portIsFree))).every(Boolean)) return port;
+    if (next.every((p) => p < 65_536) && !(await Promise.all(next.map((p) => portOpen('127.0.0.1', p)))).some(Boolean)) return port;
   }
 }
 
@@ -65,8 +58,7 @@ describe('deno task dev (real broker, real Postgres)', () => {
     });
     expect(res.status, dev.output()).toBe(202);
     const { eventId } = (await res.json()) as { eventId: string };
-    const deadline = Date.now() + 30_000;
-    while ((await database.count()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await vi.waitFor(async () => expect(await database.count()).toBeGreaterThan(0), { timeout: 30_000, interval: 100 }).catch(() => {});
     expect(await database.rows(), dev.output()).toMatchObject([{ event_id: eventId, username: 'dino', hex_color: '#123abc' }]);
 
     const exit = await dev.stop('SIGTERM');
