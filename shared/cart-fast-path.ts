@@ -96,7 +96,7 @@ export function fastCartEvent(value: unknown): CartEvent | undefined {
   const options = selectionOf(value);
   if (!options) return undefined;
   // Field by field, as the collector builds its event: the spread cost the consumer's per-message
-  // path (decode, row, COPY line) about 0.15 µs of its 2.6–2.8 µs (micro-benchmark; README, lever table).
+  // path (decode, row, COPY line) about 0.15 µs of its 2.6–2.8 µs (micro-benchmark; bench/LEVERS.md).
   return {
     type: 'add_to_cart',
     eventId,

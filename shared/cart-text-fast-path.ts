@@ -24,7 +24,7 @@ const COLLECTOR_CART = new RegExp(
 /**
  * `fastCartEvent(JSON.parse(text))` for a cart as the collector writes it, without JSON.parse:
  * one pattern instead of building an object of nine keys and checking it, 1.0 against 2.6 µs per
- * message (micro-benchmark; README, lever table). Undefined for any other text, even valid JSON
+ * message (micro-benchmark; bench/LEVERS.md). Undefined for any other text, even valid JSON
  * (other key order, spaces, escapes): the caller then parses it.
  */
 export function fastCartEventFromText(text: string): CartEvent | undefined {

@@ -32,7 +32,7 @@ export const DEFAULT_TOPIC_PARTITIONS = 1;
  * round of carts, so a shorter wait is more carts: 1 ms took 0.50–0.55 × bare node:http against
  * 0.36–0.46 × for 2 ms, alternating, the wait for acks=all 2.0–2.8 against 2.9–3.3 ms, for Kafka
  * 0.13–0.16 against 0.10–0.12 cores (npm run bench -- --only=collector with KAFKA_LINGER_MS=N;
- * README, lever table). An earlier sweep that had favoured 2 ms ran on a broker whose JIT was still
+ * bench/LEVERS.md). An earlier sweep that had favoured 2 ms ran on a broker whose JIT was still
  * cold and on a collector that used more CPU per cart.
  */
 export const DEFAULT_LINGER_MS = 1;
@@ -52,7 +52,7 @@ export const DEFAULT_CONSUMER_FETCH_WAIT_MS = 50;
  * Longest landed batches wait to have their offsets committed together (ConsumerOptions). While
  * draining a backlog, a commit per 2,000-row batch cost Kafka 0.19–0.24 cores, one a second
  * 0.09–0.12, and the consumer drained about 8 % faster on average over five alternating pairs
- * (npm run bench -- --only=sink; README, lever table). A crash redelivers at most this long's rows,
+ * (npm run bench -- --only=sink; bench/LEVERS.md). A crash redelivers at most this long's rows,
  * which are skipped as already stored.
  */
 export const DEFAULT_CONSUMER_COMMIT_INTERVAL_MS = 1000;

@@ -11,7 +11,7 @@ interface Pending {
  * in the order they were set: a queue, and one timer for the oldest unsettled entry, do. The timer
  * stays armed when the queue empties and simply finds nothing when it fires: clearing it there and
  * arming a new one for the next cart cost 8.7 µs per cart whenever carts came one at a time
- * (the collector with bench/collector-overhead.ts's in-memory producer, one run; README, lever table).
+ * (the collector with bench/collector-overhead.ts's in-memory producer, one run; bench/LEVERS.md).
  */
 export class FixedDeadlines {
   readonly #ms: number;

@@ -30,8 +30,8 @@ const CONTENT_TYPE_JSON = /^application\/json\s*(;|$)/i;
  * `POST /api/cart` as one handler, the ledger included: every request is received once, then
  * acknowledged or rejected once. Refusals are thrown (app.onError answers them) and counted where
  * they are thrown; anything else thrown is counted by its type. The ledger and the headers used to
- * be middlewares that each awaited next(); now nothing runs around the handler (the README's lever
- * table says what that saved). hono still composes the route with the security middleware that
+ * be middlewares that each awaited next(); now nothing runs around the handler (bench/LEVERS.md
+ * says what that saved). hono still composes the route with the security middleware that
  * app.ts registers after it for every path, but never reaches it: the handler answers without next().
  */
 export function createCartHandler(deps: CartRouteDeps): (c: Context) => Promise<Response> {
