@@ -55,9 +55,9 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
   const flags = new Set(argv.filter((a) => a.startsWith('--')));
   const text = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const value = (name: string): number | undefined => {
-    const hit = argv.find((a) => a.startsWith(`--${name}=`));
-    if (!hit) return undefined;
-    const n = Number(hit.slice(name.length + 3));
+    const raw = text(name);
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
     return n;
   };
@@ -70,8 +70,9 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     if (!(STAGES as readonly string[]).includes(name)) throw new Error(`--only: unknown stage ${name} (stages: ${STAGES.join(', ')})`);
   }
   const stages = only ? STAGES.filter((s) => only.includes(s)) : [...STAGES];
-  const postgres = text('postgres') ?? 'durable';
-  if (!(POSTGRES_MODES as readonly string[]).includes(postgres)) throw new Error(`--postgres: ${postgres} is not one of ${POSTGRES_MODES.join(', ')}`);
+  const postgresFlag = text('postgres') ?? 'durable';
+  const postgres = POSTGRES_MODES.find((mode) => mode === postgresFlag);
+  if (!postgres) throw new Error(`--postgres: ${postgresFlag} is not one of ${POSTGRES_MODES.join(', ')}`);
   if (flags.has('--help')) {
     process.stdout.write(
       'npm run bench [-- --quick] [-- --batch=N]\n' +
@@ -93,7 +94,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         stages,
         partitions,
-        postgres: postgres as PostgresMode,
+        postgres,
         collector: { connections, warmupSeconds: 1, rounds: 1, roundSeconds: 3 },
         broker: { records: 200_000, smallRequestWarmUpSeconds: 10 },
         sink: { events: 50_000, floorEvents: 3_000, consumerMaxBatch },
@@ -103,7 +104,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         quick,
         stages,
         partitions,
-        postgres: postgres as PostgresMode,
+        postgres,
         collector: { connections, warmupSeconds: 8, rounds: 8, roundSeconds: 3 },
         broker: { records: 1_000_000, smallRequestWarmUpSeconds: 45 },
         sink: { events: 1_000_000, floorEvents: 20_000, consumerMaxBatch },
